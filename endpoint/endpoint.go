@@ -1,0 +1,187 @@
+// Package endpoint defines the small contract every database endpoint satisfies and the
+// optional capabilities steps discover by type assertion (the database/sql/driver pattern):
+// a step asks "can this endpoint read schema / plan chunks / checksum?" instead of switching
+// on a type name. Endpoint packages (endpoint/mysql, endpoint/postgres, …) register a Factory
+// for their data-source types in init and never import each other.
+package endpoint
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/schema"
+)
+
+// Endpoint is an open connection pool to one data source. Every method is safe for
+// concurrent use. Close releases the pool; the Endpoint is unusable afterwards.
+type Endpoint interface {
+	// Ping checks connectivity and credentials.
+	Ping(ctx context.Context) error
+	// Version is the server version string seen at open time.
+	Version() string
+	Close() error
+}
+
+// Options tunes how an endpoint is opened.
+type Options struct {
+	// MaxConns bounds the pool; 0 lets the endpoint choose.
+	MaxConns int
+}
+
+// Factory opens an endpoint for a data source. Errors are *errs.Error with KindUnavailable
+// for network/credential failures.
+type Factory func(ctx context.Context, ds model.DataSource, opts Options) (Endpoint, error)
+
+var (
+	mu        sync.RWMutex
+	factories = map[model.DataSourceType]Factory{}
+)
+
+// Register binds a factory to data-source types. Called from endpoint packages' init.
+func Register(f Factory, types ...model.DataSourceType) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, t := range types {
+		factories[t] = f
+	}
+}
+
+// Open opens the endpoint registered for ds.Type.
+func Open(ctx context.Context, ds model.DataSource, opts Options) (Endpoint, error) {
+	mu.RLock()
+	f := factories[ds.Type]
+	mu.RUnlock()
+	if f == nil {
+		return nil, errs.Unsupported(fmt.Sprintf("data source type %s", ds.Type))
+	}
+	return f(ctx, ds, opts)
+}
+
+// Types lists the registered data-source types, sorted.
+func Types() []model.DataSourceType {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]model.DataSourceType, 0, len(factories))
+	for t := range factories {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// SchemaReader reads the catalog.
+type SchemaReader interface {
+	ListDatabases(ctx context.Context) ([]string, error) // user databases, system ones excluded
+	ListTables(ctx context.Context, db string) ([]string, error)
+	ListViews(ctx context.Context, db string) ([]string, error)
+	ReadTable(ctx context.Context, db, name string) (*schema.Table, error)
+	ReadView(ctx context.Context, db, name string) (*schema.View, error)
+}
+
+// SchemaWriter creates objects. t carries the target names already mapped.
+type SchemaWriter interface {
+	CreateDatabase(ctx context.Context, name, charset, collation string) error // IF NOT EXISTS
+	// CreateTable creates t. With deferIndexes, only the primary key (or, lacking one, the
+	// key KeyColumns chose) is created; CreateIndexes adds the rest later.
+	CreateTable(ctx context.Context, t *schema.Table, deferIndexes bool) error
+	CreateIndexes(ctx context.Context, t *schema.Table) error
+	// CreateView creates or replaces v; its definition has already been rewritten to target names.
+	CreateView(ctx context.Context, v *schema.View) error
+	// TableExists reports whether db.name exists and whether it holds at least one row.
+	TableExists(ctx context.Context, db, name string) (exists, hasRows bool, err error)
+	TruncateTable(ctx context.Context, db, name string) error
+}
+
+// ReadRequest describes one chunk read. Columns are source column names in the order the
+// rows are produced; Where is an already-validated, re-rendered filter ("" for none).
+type ReadRequest struct {
+	Table   *schema.Table
+	Columns []string
+	Key     []string // key columns the chunk bounds refer to; nil for a table read whole
+	Where   string
+	Chunk   change.Chunk
+}
+
+// ChunkPlanner splits a table into key ranges of about rows rows each.
+type ChunkPlanner interface {
+	PlanChunks(ctx context.Context, t *schema.Table, key []string, where string, rows int) ([]change.Chunk, error)
+}
+
+// RowReader streams a chunk's rows in key order. fn must not retain the Row after it returns
+// unless it copies it; RowReader returns the bytes read.
+type RowReader interface {
+	ReadChunk(ctx context.Context, req ReadRequest, fn func(change.Row) error) (int64, error)
+}
+
+// WriteRequest is one idempotent batch write into the target. Columns are target column
+// names matching the Row positions.
+type WriteRequest struct {
+	Table   *schema.Table // target table (target names)
+	Columns []string
+	Rows    []change.Row
+}
+
+// RowWriter writes rows. WriteRows is idempotent by key (rows with an existing key replace
+// it), atomic per call, and may be retried with the same request.
+type RowWriter interface {
+	WriteRows(ctx context.Context, req WriteRequest) (int64, error) // returns bytes written
+}
+
+// ChecksumRequest asks for a chunk's row count and order-independent checksum computed over
+// Columns. Two endpoints agree on Sum only if they use the same canonical encoding, which is
+// true within one endpoint package (different engines compare rows instead).
+type ChecksumRequest struct {
+	Table   *schema.Table
+	Columns []string
+	Key     []string
+	Where   string
+	Chunk   change.Chunk
+}
+
+// Checksummer computes a chunk's row count and checksum on the server.
+type Checksummer interface {
+	Checksum(ctx context.Context, req ChecksumRequest) (rows int64, sum string, err error)
+}
+
+// CheckStatus is a precheck item outcome.
+type CheckStatus string
+
+const (
+	CheckPassed CheckStatus = "PASSED"
+	CheckAlarm  CheckStatus = "ALARM"
+	CheckFailed CheckStatus = "FAILED"
+)
+
+// CheckItem is one precheck result.
+type CheckItem struct {
+	Name      string      `json:"name"`
+	Side      string      `json:"endpointType"` // SOURCE | DEST
+	Status    CheckStatus `json:"status"`
+	Message   string      `json:"message"`
+	Advice    string      `json:"advice,omitempty"`
+	Skippable bool        `json:"skippable"`
+}
+
+// PrecheckRequest tells an endpoint what will be asked of it.
+type PrecheckRequest struct {
+	Side       string         // SOURCE | DEST
+	NeedBinlog bool           // source of a project with incremental sync
+	Tables     []schema.Table // the tables selected on this side (names as on this side)
+	Databases  []string
+}
+
+// Prechecker inspects server settings and privileges.
+type Prechecker interface {
+	Precheck(ctx context.Context, req PrecheckRequest) ([]CheckItem, error)
+}
+
+// Filter validates a user where-clause against t and returns it re-rendered in this
+// endpoint's dialect. Implemented by endpoints that accept row filters.
+type Filter interface {
+	RenderFilter(t *schema.Table, where string) (string, error)
+}

@@ -1,0 +1,64 @@
+package errs
+
+import "fmt"
+
+// Stable codes. GHANA-* and PARAM_ERROR/INNER_ERROR are OMS wire facts that clients match on;
+// GODWIT-* are ours.
+const (
+	CodeInternal          = "INNER_ERROR"
+	CodeParam             = "PARAM_ERROR"
+	CodeProjectNotFound   = "GHANA-PROJECT000001"
+	CodeProjectState      = "GHANA-PROJECT000002"
+	CodeProjectDuplicate  = "GHANA-PROJECT000003"
+	CodeDataSourceMissing = "GHANA-ENDPOINT000001"
+	CodeDataSourceInUse   = "GHANA-ENDPOINT000002"
+	CodeDataSourceDup     = "GHANA-ENDPOINT000003"
+	CodeUnauthorized      = "GHANA-AUTH000001"
+	CodeForbidden         = "GHANA-AUTH000002"
+	CodeUnsupportedAction = "GHANA-OPERAT000404"
+	CodeBodyTooLarge      = "GODWIT-API-0413"
+
+	CodeConnect          = "GODWIT-CONN-0001"
+	CodePrecheckFailed   = "GODWIT-PRECHECK-0001"
+	CodeSchemaRead       = "GODWIT-STRUCT-0001"
+	CodeSchemaCreate     = "GODWIT-STRUCT-0002"
+	CodeCopyRead         = "GODWIT-FULL-0001"
+	CodeCopyWrite        = "GODWIT-FULL-0002"
+	CodeTargetNotEmpty   = "GODWIT-FULL-0003"
+	CodeVerifyMismatch   = "GODWIT-VERIFY-0001"
+	CodeVerifyFailed     = "GODWIT-VERIFY-0002"
+	CodeBadFilter        = "GODWIT-FILTER-0001"
+	CodeStepNotSupported = "GODWIT-STEP-0001"
+)
+
+// ProjectNotFound is returned for an unknown project id.
+func ProjectNotFound(id string) *Error {
+	return New(KindNotFound, CodeProjectNotFound, fmt.Sprintf("project %s does not exist", id),
+		"Check the project ID.").With("id", id)
+}
+
+// DataSourceNotFound is returned for an unknown data source id.
+func DataSourceNotFound(id string) *Error {
+	return New(KindNotFound, CodeDataSourceMissing, fmt.Sprintf("data source %s does not exist", id),
+		"Check the data source ID (ListDataSource shows them).").With("id", id)
+}
+
+// Invalid is a parameter error.
+func Invalid(format string, a ...any) *Error {
+	return New(KindInvalid, CodeParam, fmt.Sprintf(format, a...),
+		"Correct the request parameters and send it again.")
+}
+
+// IllegalState is an action not allowed from the project's current status.
+func IllegalState(id, action, status, allowed string) *Error {
+	return New(KindState, CodeProjectState,
+		fmt.Sprintf("project %s cannot %s while %s", id, action, status),
+		fmt.Sprintf("%s is allowed only when the project is %s.", action, allowed)).
+		With("id", id).With("status", status)
+}
+
+// Unsupported is an action or option godwit does not implement.
+func Unsupported(what string) *Error {
+	return New(KindUnsupported, CodeUnsupportedAction, what+" is not supported by godwit",
+		"See docs/API-COMPATIBILITY.md for what godwit supports.")
+}
