@@ -185,3 +185,38 @@ type Prechecker interface {
 type Filter interface {
 	RenderFilter(t *schema.Table, where string) (string, error)
 }
+
+// FilterSyntax checks a where-clause without a table (syntax and safety only).
+type FilterSyntax func(where string) error
+
+var filterSyntax []FilterSyntax
+
+// RegisterFilterSyntax adds a syntax checker for row filters; endpoint packages register
+// theirs in init. CheckFilterSyntax accepts a clause that at least one checker accepts.
+func RegisterFilterSyntax(f FilterSyntax) {
+	mu.Lock()
+	defer mu.Unlock()
+	filterSyntax = append(filterSyntax, f)
+}
+
+// CheckFilterSyntax validates a where-clause at project creation, before any server is
+// contacted. An empty clause is valid. Precheck re-validates against the real columns.
+func CheckFilterSyntax(where string) error {
+	if where == "" {
+		return nil
+	}
+	mu.RLock()
+	fs := filterSyntax
+	mu.RUnlock()
+	var first error
+	for _, f := range fs {
+		err := f(where)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}

@@ -1,0 +1,93 @@
+// Package steps holds one file per project step. Each step is a Func that does its work
+// against the Env the engine prepares, persists its own resumable state in the metadata store
+// (chunk state, table state, project state keys), and returns nil when the step is complete.
+//
+// Contract with the engine: a step may be interrupted at any instant (context cancelled on
+// Stop, or the process killed) and is then run again from the start of the Func; it must
+// re-derive its phase from persisted state and redo at most the work that was in flight.
+// A returned error stops the project in FAILED; *errs.Error codes and advice reach the user.
+package steps
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/meta"
+	"github.com/godwit/godwit/model"
+)
+
+// Func runs one step.
+type Func func(ctx context.Context, env *Env) error
+
+// Registry maps each step name to its implementation. Steps not present are reported as
+// not supported when a project enables them.
+func Registry() map[model.StepName]Func {
+	return map[model.StepName]Func{
+		model.StepPrecheck:   Precheck,
+		model.StepStruct:     Struct,
+		model.StepFull:       Full,
+		model.StepIndex:      Index,
+		model.StepFullVerify: Verify,
+	}
+}
+
+// Env is what a step works with. The engine owns Source and Sink (opens them before the first
+// step, closes them after the last); steps must not close them.
+type Env struct {
+	Project  *model.Project
+	Store    meta.Store
+	Log      *slog.Logger
+	SourceDS model.DataSource
+	SinkDS   model.DataSource
+	Source   endpoint.Endpoint
+	Sink     endpoint.Endpoint
+	Now      func() time.Time
+
+	// Step is the step being run; Report persists its progress and info.
+	Step *model.Step
+
+	mu         sync.Mutex
+	lastReport time.Time
+}
+
+// Report updates the running step's progress (0..99 while running) and info and persists it
+// at most twice a second unless force is set. Safe for concurrent use.
+func (e *Env) Report(ctx context.Context, progress int, info *model.StepInfo, force bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if progress > 99 {
+		progress = 99
+	}
+	if progress > e.Step.Progress {
+		e.Step.Progress = progress
+	}
+	if info != nil {
+		e.Step.Info = *info
+	}
+	now := e.Now()
+	if !force && now.Sub(e.lastReport) < 500*time.Millisecond {
+		return
+	}
+	e.lastReport = now
+	if err := e.Store.UpdateStep(ctx, e.Step); err != nil && ctx.Err() == nil {
+		e.Log.Warn("persisting step progress failed", "step", e.Step.Name, "err", err)
+	}
+}
+
+// Logf appends a project log entry (and logs it).
+func (e *Env) Logf(ctx context.Context, level, format string, args ...any) {
+	msg := sprintf(format, args...)
+	switch level {
+	case "ERROR":
+		e.Log.Error(msg, "project", e.Project.ID, "step", e.Step.Name)
+	case "WARN":
+		e.Log.Warn(msg, "project", e.Project.ID, "step", e.Step.Name)
+	default:
+		e.Log.Info(msg, "project", e.Project.ID, "step", e.Step.Name)
+	}
+	_ = e.Store.AppendLog(context.WithoutCancel(ctx), meta.LogEntry{ProjectID: e.Project.ID, Time: e.Now(),
+		Level: level, Step: string(e.Step.Name), Message: msg})
+}

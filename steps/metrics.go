@@ -1,0 +1,72 @@
+package steps
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/godwit/godwit/model"
+)
+
+// rateMeter accumulates copy/verify counters from many workers (atomics) and turns them into
+// the OMS stepInfo rates by sampling: rps = rows/s, rt = ms per record, iops = bytes/s.
+type rateMeter struct {
+	srcRows, srcBytes, srcNanos atomic.Int64
+	dstRows, dstBytes, dstNanos atomic.Int64
+	processed                   atomic.Int64
+	capacity                    atomic.Int64
+
+	last     time.Time
+	lastSnap [6]int64
+	info     model.StepInfo
+}
+
+func (m *rateMeter) read(rows, bytes int64, d time.Duration) {
+	m.srcRows.Add(rows)
+	m.srcBytes.Add(bytes)
+	m.srcNanos.Add(int64(d))
+}
+
+func (m *rateMeter) wrote(rows, bytes int64, d time.Duration) {
+	m.dstRows.Add(rows)
+	m.dstBytes.Add(bytes)
+	m.dstNanos.Add(int64(d))
+}
+
+// sample computes the rates since the previous sample. Called from one goroutine only.
+func (m *rateMeter) sample(now time.Time) model.StepInfo {
+	snap := [6]int64{m.srcRows.Load(), m.srcBytes.Load(), m.srcNanos.Load(),
+		m.dstRows.Load(), m.dstBytes.Load(), m.dstNanos.Load()}
+	dt := now.Sub(m.last).Seconds()
+	info := m.info
+	if !m.last.IsZero() && dt > 0.2 {
+		d := func(i int) int64 { return snap[i] - m.lastSnap[i] }
+		info.SrcRps = model.Int64(int64(float64(d(0)) / dt))
+		info.SrcIops = model.Int64(int64(float64(d(1)) / dt))
+		info.SrcRt = model.Int64(perRecordMs(d(2), d(0)))
+		info.DstRps = model.Int64(int64(float64(d(3)) / dt))
+		info.DstIops = model.Int64(int64(float64(d(4)) / dt))
+		info.DstRt = model.Int64(perRecordMs(d(5), d(3)))
+		m.last, m.lastSnap = now, snap
+	} else if m.last.IsZero() {
+		m.last, m.lastSnap = now, snap
+	}
+	info.ProcessedRecords = model.Int64(m.processed.Load())
+	info.Capacity = model.Int64(max(m.capacity.Load(), m.processed.Load()))
+	m.info = info
+	return info
+}
+
+func perRecordMs(nanos, rows int64) int64 {
+	if rows <= 0 {
+		return 0
+	}
+	return (nanos / rows) / int64(time.Millisecond)
+}
+
+func (m *rateMeter) progress() int {
+	c := m.capacity.Load()
+	if c <= 0 {
+		return 0
+	}
+	return int(min(99, m.processed.Load()*100/c))
+}

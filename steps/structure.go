@@ -1,0 +1,145 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/errs"
+)
+
+// Struct runs STRUCT_TRANSFER: creates the target databases, tables (secondary indexes deferred
+// when structTransferConfig.deferIndexCreation is set) and views, under their mapped names.
+// Tables that already exist are kept (precheck has judged them), so a rerun after a crash
+// simply continues.
+func Struct(ctx context.Context, env *Env) error {
+	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	if err != nil {
+		return err
+	}
+	sw, err := need[endpoint.SchemaWriter](env.Sink, "target", "create tables")
+	if err != nil {
+		return err
+	}
+	defer_ := env.Project.StructTransferConfig.DeferIndexCreation
+	created := map[string]bool{}
+	total := len(objs.Tables) + len(objs.Views)
+	done := 0
+	for _, t := range objs.Tables {
+		if !created[t.Dst.Schema] {
+			if err := sw.CreateDatabase(ctx, t.Dst.Schema, t.Src.Charset, t.Src.Collation); err != nil {
+				return err
+			}
+			created[t.Dst.Schema] = true
+		}
+		exists, _, err := sw.TableExists(ctx, t.Dst.Schema, t.Dst.Name)
+		if err != nil {
+			return err
+		}
+		if exists {
+			env.Logf(ctx, "INFO", "target table %s exists; kept as is", t.TargetKey())
+		} else if err := sw.CreateTable(ctx, t.Dst, defer_); err != nil {
+			var e *errs.Error
+			if !(errors.As(err, &e) && e.Kind == errs.KindConflict) {
+				return err
+			}
+		} else {
+			env.Logf(ctx, "INFO", "created table %s", t.TargetKey())
+		}
+		done++
+		env.Report(ctx, done*100/max(total, 1), nil, false)
+	}
+	for _, v := range objs.Views {
+		if !created[v.DstDB] {
+			if err := sw.CreateDatabase(ctx, v.DstDB, "", ""); err != nil {
+				return err
+			}
+			created[v.DstDB] = true
+		}
+		nv := *v.Src
+		nv.Schema, nv.Name = v.DstDB, v.Dst
+		nv.Definition = rewriteView(v.Src.Definition, objs)
+		if err := sw.CreateView(ctx, &nv); err != nil {
+			return err
+		}
+		env.Logf(ctx, "INFO", "created view %s.%s", v.DstDB, v.Dst)
+		done++
+		env.Report(ctx, done*100/max(total, 1), nil, false)
+	}
+	return nil
+}
+
+// rewriteView replaces backquoted `db`.`table` references in a MySQL view definition with
+// their mapped target names. Definitions read from the catalog always qualify and quote names.
+func rewriteView(def string, objs *Objects) string {
+	var b strings.Builder
+	for i := 0; i < len(def); {
+		if def[i] != '`' {
+			b.WriteByte(def[i])
+			i++
+			continue
+		}
+		db, n1 := readQuoted(def[i:])
+		j := i + n1
+		if j < len(def) && def[j] == '.' && j+1 < len(def) && def[j+1] == '`' {
+			tbl, n2 := readQuoted(def[j+1:])
+			if r, ok := objs.TableRename[strings.ToLower(db+"."+tbl)]; ok {
+				b.WriteString(quoteBT(r[0]) + "." + quoteBT(r[1]))
+				i = j + 1 + n2
+				continue
+			}
+			if r, ok := objs.DBRename[strings.ToLower(db)]; ok {
+				b.WriteString(quoteBT(r) + "." + quoteBT(tbl))
+				i = j + 1 + n2
+				continue
+			}
+		}
+		b.WriteString(def[i:j])
+		i = j
+	}
+	return b.String()
+}
+
+// readQuoted reads a backquoted identifier at the start of s; returns it and its length.
+func readQuoted(s string) (string, int) {
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		if s[i] == '`' {
+			if i+1 < len(s) && s[i+1] == '`' {
+				b.WriteByte('`')
+				i++
+				continue
+			}
+			return b.String(), i + 1
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String(), len(s)
+}
+
+func quoteBT(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// Index runs INDEX_TRANSFER: creates the secondary indexes deferred by STRUCT_TRANSFER.
+// CreateIndexes skips indexes that already exist, so the step is resumable.
+func Index(ctx context.Context, env *Env) error {
+	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	if err != nil {
+		return err
+	}
+	sw, err := need[endpoint.SchemaWriter](env.Sink, "target", "create indexes")
+	if err != nil {
+		return err
+	}
+	for i, t := range objs.Tables {
+		if len(t.Dst.Indexes) == 0 {
+			continue
+		}
+		if err := sw.CreateIndexes(ctx, t.Dst); err != nil {
+			return err
+		}
+		env.Logf(ctx, "INFO", "created %d indexes on %s", len(t.Dst.Indexes), t.TargetKey())
+		env.Report(ctx, (i+1)*100/len(objs.Tables), nil, false)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/meta"
+)
+
+// tableBook tracks per-table progress during a step and persists it after every chunk.
+type tableBook struct {
+	mu sync.Mutex
+	m  map[string]*tableEntry
+}
+
+type tableEntry struct {
+	state meta.TableState
+	extra tableExtra
+}
+
+func (b *tableBook) add(key string, st *meta.TableState, extra tableExtra, done int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m == nil {
+		b.m = map[string]*tableEntry{}
+	}
+	s := *st
+	s.Done = done
+	b.m[key] = &tableEntry{state: s, extra: extra}
+}
+
+// chunkDone records a finished chunk and persists the table's state; the table becomes
+// FINISHED with its last chunk.
+func (b *tableBook) chunkDone(ctx context.Context, env *Env, key string, rows, bytes int64) error {
+	b.mu.Lock()
+	e := b.m[key]
+	e.state.Done += rows
+	e.state.Bytes += bytes
+	e.extra.ChunksDone++
+	st := b.snapshot(env, e)
+	b.mu.Unlock()
+	return env.Store.PutTable(ctx, &st)
+}
+
+// finishIfDone persists FINISHED for a table whose chunks were all done before this run.
+func (b *tableBook) finishIfDone(ctx context.Context, env *Env, key string) error {
+	b.mu.Lock()
+	st := b.snapshot(env, b.m[key])
+	b.mu.Unlock()
+	return env.Store.PutTable(ctx, &st)
+}
+
+// snapshot must be called with b.mu held.
+func (b *tableBook) snapshot(env *Env, e *tableEntry) meta.TableState {
+	if e.extra.ChunksDone >= e.extra.Chunks {
+		e.state.Status = tableFinished
+		e.state.Capacity = e.state.Done
+	} else {
+		e.state.Status = "RUNNING"
+	}
+	x, _ := json.Marshal(e.extra)
+	e.state.Extra = string(x)
+	e.state.Updated = env.Now()
+	return e.state
+}
+
+// retryable reports whether err is worth retrying in place (network, server restart).
+func retryable(err error) bool {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return e.Kind == errs.KindUnavailable
+	}
+	return false
+}
+
+func asErr(err error, target **errs.Error) bool { return errors.As(err, target) }
