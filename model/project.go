@@ -122,6 +122,8 @@ type FullTransferConfig struct {
 	ReadWorkerNum            int    `json:"readWorkerNum"`
 	ThrottleRps              *int64 `json:"throttleRps"`
 	ThrottleIOPS             *int64 `json:"throttleIOPS"`
+	// ChunkRows is a godwit extension: rows per copy chunk (0 = chosen from the row width).
+	ChunkRows int `json:"chunkRows,omitempty"`
 }
 
 // IncrTransferConfig configures INCR_TRANSFER and REVERSE_INCR_TRANSFER.

@@ -145,6 +145,12 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 	if f := p.FullTransferConfig; f.ReadWorkerNum > 256 || f.WriteWorkerNum > 256 {
 		return errs.Invalid("readWorkerNum/writeWorkerNum must be at most 256")
 	}
+	if n := p.FullTransferConfig.ChunkRows; n < 0 || n > 1_000_000 {
+		return errs.Invalid("fullTransferConfig.chunkRows %d must be between 0 (automatic) and 1000000", n)
+	}
+	if t := p.FullTransferConfig.ThrottleRps; t != nil && *t < 0 {
+		return errs.Invalid("fullTransferConfig.throttleRps must not be negative")
+	}
 	if !(p.EnableStructTransfer || p.EnableFullTransfer || p.EnableIncrTransfer || p.EnableFullVerify || p.EnableReverseIncrTransfer) {
 		return errs.Invalid("the project enables no step: set at least one of enableStructTransfer, enableFullTransfer, enableIncrTransfer, enableFullVerify")
 	}

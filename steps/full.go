@@ -119,6 +119,9 @@ type copier struct {
 // plan splits a table into chunks and persists the plan before any row is copied.
 func (c *copier) plan(ctx context.Context, planner endpoint.ChunkPlanner, tp *TablePlan) (meta.TableState, error) {
 	rows := chunkRows(tp)
+	if n := c.env.Project.FullTransferConfig.ChunkRows; n > 0 {
+		rows = n
+	}
 	var chunks []change.Chunk
 	if tp.KeyCols == nil {
 		chunks = []change.Chunk{{Seq: 0}}

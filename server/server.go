@@ -1,0 +1,79 @@
+// Package server wires godwit together: the secret box, the metadata store, the engine, the
+// service and the HTTP API. cmd/godwit and the demo use it; tests use it to run a real server
+// in-process.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/godwit/godwit/api"
+	_ "github.com/godwit/godwit/endpoint/mysql" // registers MySQL-family data sources
+	"github.com/godwit/godwit/engine"
+	"github.com/godwit/godwit/meta/sqlite"
+	"github.com/godwit/godwit/secret"
+	"github.com/godwit/godwit/service"
+)
+
+// Config configures a server.
+type Config struct {
+	DataDir string // holds godwit.db and secret.key; created if missing
+	Listen  string // informational; the caller serves Handler()
+	Users   []api.User
+	Tokens  []api.Token
+	Log     *slog.Logger
+	// MaxBodyBytes limits request bodies (0 = the api default).
+	MaxBodyBytes int64
+}
+
+// Server is an assembled godwit. Close it to release everything.
+type Server struct {
+	store   *sqlite.Store
+	eng     *engine.Engine
+	svc     *service.Service
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// Open assembles a server over cfg.DataDir. It does not start running projects: call Start.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	box, err := secret.LoadOrCreateKey(cfg.DataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "godwit.db"), box, log)
+	if err != nil {
+		return nil, err
+	}
+	eng := engine.New(store, log, engine.Options{})
+	svc := service.New(store, eng, log)
+	h := api.New(svc, api.Config{Users: cfg.Users, Tokens: cfg.Tokens, MaxBodyBytes: cfg.MaxBodyBytes}, log)
+	return &Server{store: store, eng: eng, svc: svc, handler: h, log: log}, nil
+}
+
+// Start resumes projects that were running when godwit last stopped.
+func (s *Server) Start(ctx context.Context) error { return s.eng.Start(ctx) }
+
+// Handler is the HTTP API (all wire shapes).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Service is the internal API.
+func (s *Server) Service() service.API { return s.svc }
+
+// Close stops the engine (running projects stay RUNNING and resume on the next Start) and
+// closes the store.
+func (s *Server) Close() error {
+	s.eng.Close()
+	return s.store.Close()
+}
