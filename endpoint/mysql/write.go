@@ -1,0 +1,171 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"weak"
+
+	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/schema"
+)
+
+var _ endpoint.RowWriter = (*Endpoint)(nil)
+
+const (
+	// writeMaxRowsPerStmt bounds the rows of one multi-row statement.
+	writeMaxRowsPerStmt = 2000
+	// writeBatchBytesCap bounds a multi-row statement's size whatever the server allows, to
+	// keep memory bounded; a single row may still use up to max_allowed_packet.
+	writeBatchBytesCap = 16 << 20
+	// writePacketMargin is kept free below max_allowed_packet for the protocol framing.
+	writePacketMargin = 1024
+)
+
+// WriteRows writes req.Rows into req.Table with multi-row REPLACE statements (plain INSERT
+// for a table without any key, which the copy step truncates first), all in one
+// transaction: the call is atomic, idempotent by key, and may be retried with the same
+// request. Values are rendered as literals by target column type (see litAppend); values of
+// generated columns are skipped (the target computes them). Each statement stays below the
+// server's max_allowed_packet and writeMaxRowsPerStmt rows.
+// It returns the bytes of SQL sent.
+func (e *Endpoint) WriteRows(ctx context.Context, req endpoint.WriteRequest) (int64, error) {
+	if len(req.Rows) == 0 {
+		return 0, nil
+	}
+	t := req.Table
+	kinds := make([]litKind, len(req.Columns))
+	keep := make([]bool, len(req.Columns)) // generated columns are computed by the target
+	var names []string
+	for i, n := range req.Columns {
+		c := t.Column(n)
+		if c == nil {
+			return 0, errs.New(errs.KindInvalid, errs.CodeCopyWrite,
+				fmt.Sprintf("column %s not found in target table %s.%s", n, t.Schema, t.Name),
+				"Check the column mapping and the target table definition.")
+		}
+		kinds[i] = litKindOf(c)
+		if keep[i] = c.Generated == ""; keep[i] {
+			names = append(names, n)
+		}
+	}
+	maxPacket, err := e.writeMaxPacket(ctx)
+	if err != nil {
+		return 0, writeErr(t, "cannot read max_allowed_packet", err)
+	}
+	limit := maxPacket - writePacketMargin
+	budget := min(limit, writeBatchBytesCap)
+
+	verb := "REPLACE INTO "
+	if len(t.KeyColumns()) == 0 {
+		verb = "INSERT INTO "
+	}
+	header := verb + QuoteTable(t.Schema, t.Name) + " (" + selectList(names) + ") VALUES "
+
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, writeErr(t, "cannot begin a transaction", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+
+	var total int64
+	stmt := make([]byte, 0, min(budget, 1<<20))
+	stmt = append(stmt, header...)
+	n := 0
+	flush := func() error {
+		if _, err := tx.ExecContext(ctx, string(stmt)); err != nil {
+			return writeErr(t, "cannot write rows", err)
+		}
+		total += int64(len(stmt))
+		stmt, n = append(stmt[:0], header...), 0
+		return nil
+	}
+	var rb []byte
+	for ri, row := range req.Rows {
+		if len(row) != len(kinds) {
+			return 0, errs.New(errs.KindInternal, errs.CodeCopyWrite,
+				fmt.Sprintf("row %d for %s.%s has %d values for %d columns", ri, t.Schema, t.Name, len(row), len(kinds)),
+				"Report this; the row does not match the column list.")
+		}
+		rb = append(rb[:0], '(')
+		for i, v := range row {
+			if !keep[i] {
+				continue
+			}
+			if len(rb) > 1 {
+				rb = append(rb, ',')
+			}
+			if rb, err = litAppend(rb, kinds[i], v); err != nil {
+				return 0, errs.New(errs.KindInvalid, errs.CodeCopyWrite,
+					fmt.Sprintf("cannot write column %s of %s.%s: %v", req.Columns[i], t.Schema, t.Name, err),
+					"Check the column mapping; the value cannot be stored in the target column.")
+			}
+		}
+		rb = append(rb, ')')
+		if n > 0 && (len(stmt)+1+len(rb) > budget || n >= writeMaxRowsPerStmt) {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+		}
+		if n == 0 && len(header)+len(rb) > limit {
+			return 0, errs.New(errs.KindInvalid, errs.CodeCopyWrite,
+				fmt.Sprintf("a row of %s.%s needs a %d-byte statement but the target's max_allowed_packet is %d",
+					t.Schema, t.Name, len(header)+len(rb)+writePacketMargin, maxPacket),
+				"Raise max_allowed_packet on the target server (SET GLOBAL max_allowed_packet) and retry.")
+		}
+		if n > 0 {
+			stmt = append(stmt, ',')
+		}
+		stmt = append(stmt, rb...)
+		n++
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, writeErr(t, "cannot commit rows", err)
+	}
+	return total, nil
+}
+
+func writeErr(t *schema.Table, what string, err error) error {
+	return dataPathErr(errs.CodeCopyWrite, fmt.Sprintf("%s into %s.%s", what, t.Schema, t.Name),
+		"Check the target is reachable and accepts the values (column types, sql_mode); the step retries transient failures.", err)
+}
+
+// writePacket caches one endpoint's max_allowed_packet.
+type writePacket struct {
+	mu sync.Mutex
+	n  int
+}
+
+// writePackets maps weak.Pointer[Endpoint] → *writePacket. Keys are weak and removed by a
+// cleanup when the Endpoint is collected, so the cache never keeps a closed pool alive;
+// Endpoint itself cannot carry the field (its definition lives in mysql.go).
+var writePackets sync.Map
+
+// writeMaxPacket returns the server's max_allowed_packet, read once per endpoint (a failed
+// read is not cached).
+func (e *Endpoint) writeMaxPacket(ctx context.Context) (int, error) {
+	k := weak.Make(e)
+	v, loaded := writePackets.Load(k)
+	if !loaded {
+		v, loaded = writePackets.LoadOrStore(k, &writePacket{})
+		if !loaded {
+			runtime.AddCleanup(e, func(k weak.Pointer[Endpoint]) { writePackets.Delete(k) }, k)
+		}
+	}
+	p := v.(*writePacket)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n == 0 {
+		var n int64
+		if err := e.db.QueryRowContext(ctx, "SELECT @@max_allowed_packet").Scan(&n); err != nil {
+			return 0, err
+		}
+		p.n = int(n)
+	}
+	return p.n, nil
+}
