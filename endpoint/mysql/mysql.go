@@ -23,6 +23,10 @@ import (
 
 func init() {
 	endpoint.Register(Open, model.TypeMySQL, model.TypeMariaDB, model.TypeOBMySQL, model.TypeTiDB)
+	endpoint.RegisterFilterSyntax(func(where string) error {
+		_, err := ValidateWhere(nil, where)
+		return err
+	})
 }
 
 // Endpoint is an open MySQL-family data source. Safe for concurrent use.
