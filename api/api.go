@@ -1,0 +1,206 @@
+// Package api assembles godwit's HTTP surface: the native REST API (/api/v1, package native),
+// the OMS v2 actions (/api/v2) and the OMS V3.3 progress endpoint (/api/omsp/…, package oms),
+// all on one mux over the one service.API.
+//
+// Every request gets, in this order: a request ID (X-Request-Id header, crypto/rand UUID),
+// panic recovery, authentication (HTTP Basic everywhere, Bearer tokens on the native API;
+// /api/v1/health and /api/v1/openapi.yaml are public), authorisation (readonly may only
+// read), a body size limit, and one access-log line (method, path, OMS action, status,
+// duration — never bodies or credentials). Errors raised here are written in the shape of
+// the adapter the path belongs to.
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/godwit/godwit/api/internal/httpx"
+	"github.com/godwit/godwit/api/native"
+	"github.com/godwit/godwit/api/oms"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/service"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config configures the HTTP API.
+type Config struct {
+	Users        []User
+	Tokens       []Token
+	MaxBodyBytes int64        // 0 = DefaultMaxBodyBytes
+	Version      string       // reported by /api/v1/health
+	Metrics      http.Handler // optional Prometheus handler at GET /metrics (authenticated)
+}
+
+// New returns the HTTP handler of every API shape. With no users and no tokens configured
+// every authenticated route answers 401.
+func New(svc service.API, cfg Config, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	mux := http.NewServeMux()
+	native.New(svc, native.Options{Version: cfg.Version, Metrics: cfg.Metrics, Log: log}).Register(mux)
+	oms.New(svc, log).Register(mux)
+	mux.HandleFunc("/", native.NotFound)
+	return &server{mux: mux, auth: newAuthenticator(cfg, log), limit: cfg.MaxBodyBytes, log: log}
+}
+
+type server struct {
+	mux   *http.ServeMux
+	auth  *authenticator
+	limit int64
+	log   *slog.Logger
+}
+
+// shapeKind is the wire shape a path belongs to.
+type shapeKind int
+
+const (
+	shapeNative shapeKind = iota
+	shapeOMS
+	shapeV33
+)
+
+func shapeOf(path string) shapeKind {
+	switch {
+	case path == "/api/v2" || strings.HasPrefix(path, "/api/v2/"):
+		return shapeOMS
+	case strings.HasPrefix(path, "/api/omsp/"):
+		return shapeV33
+	}
+	return shapeNative
+}
+
+func writeError(k shapeKind, w http.ResponseWriter, r *http.Request, status int, e *errs.Error) {
+	switch k {
+	case shapeOMS:
+		oms.WriteError(w, r, status, e)
+	case shapeV33:
+		oms.WriteV33Error(w, r, status, e)
+	default:
+		native.WriteError(w, r, status, e)
+	}
+}
+
+func public(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return r.URL.Path == "/api/v1/health" || r.URL.Path == "/api/v1/openapi.yaml"
+}
+
+func mutating(k shapeKind, r *http.Request) bool {
+	if k == shapeOMS {
+		return oms.Mutating(r)
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rid := httpx.NewRequestID()
+	r = r.WithContext(httpx.WithRequest(r.Context(), rid, start))
+	w.Header().Set("X-Request-Id", rid)
+	rec := &recorder{ResponseWriter: w}
+	kind := shapeOf(r.URL.Path)
+	var user string
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic while serving a request", "request_id", rid, "method", r.Method,
+				"path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if !rec.wrote {
+				writeError(kind, rec, r, http.StatusInternalServerError, errs.New(errs.KindInternal, errs.CodeInternal,
+					"internal error", "This is a godwit bug; the log has the details for request "+rid+"."))
+			}
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.statusCode(),
+			"duration_ms", time.Since(start).Milliseconds(), "bytes", rec.bytes, "request_id", rid}
+		if kind == shapeOMS {
+			attrs = append(attrs, "action", oms.ActionOf(r))
+		}
+		if user != "" {
+			attrs = append(attrs, "user", user)
+		}
+		s.log.Info("http request", attrs...)
+	}()
+
+	if !public(r) {
+		p, e := s.auth.authenticate(r, kind == shapeNative)
+		if e != nil {
+			w.Header().Add("WWW-Authenticate", `Basic realm="godwit"`)
+			if kind == shapeNative {
+				w.Header().Add("WWW-Authenticate", `Bearer realm="godwit"`)
+			}
+			writeError(kind, rec, r, http.StatusUnauthorized, e)
+			return
+		}
+		user = p.Name
+		if p.Role != RoleAdmin && mutating(kind, r) {
+			what := r.Method + " " + r.URL.Path
+			if kind == shapeOMS {
+				what = "Action " + oms.ActionOf(r)
+			}
+			writeError(kind, rec, r, http.StatusForbidden, forbidden(what))
+			return
+		}
+		r = r.WithContext(httpx.WithPrincipal(r.Context(), p))
+	}
+	if r.ContentLength > s.limit {
+		writeError(kind, rec, r, http.StatusRequestEntityTooLarge, httpx.TooLarge(s.limit))
+		return
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(rec, r.Body, s.limit)
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+// recorder remembers the status and size of a response for the access log and for panic
+// recovery (an error can be written only if nothing was written yet).
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.status, r.wrote = http.StatusOK, true
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+func (r *recorder) statusCode() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (Flush, deadlines).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
