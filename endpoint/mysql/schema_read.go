@@ -90,6 +90,9 @@ func (e *Endpoint) ReadTable(ctx context.Context, db, name string) (*schema.Tabl
 			return nil, err
 		}
 	}
+	if err := e.enumFixMembers(ctx, t); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

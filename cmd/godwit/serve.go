@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	var listen, dataDir, configPath, level string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the godwit server (API and workers)",
+		Long: "Runs the API and the project workers. Who may log in comes from --config (JSON\n" +
+			`{"users":[{"name","password","role"}],"tokens":[{"token","role"}]}, roles admin|readonly),` + "\n" +
+			"else from GODWIT_USER/GODWIT_PASSWORD (one admin), else an admin password generated on the\n" +
+			"first start, stored in <data-dir>/credentials (0600) and printed once to stderr.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(a.stderr, level)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return fmt.Errorf("data dir: %w", err)
+			}
+			users, tokens, err := resolvePrincipals(configPath, dataDir, os.Getenv, a.stderr)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("listen: %w", err)
+			}
+			srv, err := openServer(ctx, dataDir, ln.Addr().String(), users, tokens, log)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			log.Info("godwit serving", "version", versionString(), "url", "http://"+ln.Addr().String()+"/api/v1", "dataDir", dataDir)
+			serveErr := serveHTTP(ctx, ln, srv.Handler(), log)
+			log.Info("godwit shutting down")
+			return errors.Join(serveErr, srv.Close())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:8089", "address to listen on")
+	f.StringVar(&dataDir, "data-dir", "godwit-data", "directory for the metadata store and change logs")
+	f.StringVar(&configPath, "config", "", "JSON file with users and tokens")
+	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}
+
+// newLogger returns a text slog logger on w at the named level.
+func newLogger(w interface{ Write([]byte) (int, error) }, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), nil
+}
+
+// serveHTTP serves h on ln until ctx ends, then shuts down gracefully (in-flight requests get
+// 10 s). It returns the server's error, or nil after a clean shutdown.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
