@@ -48,7 +48,7 @@ var errStopped = errors.New("stopped by user")
 
 // Options configures an Engine.
 type Options struct {
-	Now   func() time.Time                // defaults to time.Now
+	Now   func() time.Time              // defaults to time.Now
 	Steps map[model.StepName]steps.Func // defaults to steps.Registry()
 }
 

@@ -72,7 +72,7 @@ func (e *Endpoint) enumReadMembers(ctx context.Context, t *schema.Table, c *sche
 	return out, nil
 }
 
-// enumCountMembers counts the quoted members in "enum('a','b''c',…)".
+// enumCountMembers counts the quoted members in "enum('a','b”c',…)".
 func enumCountMembers(colType string) int {
 	n, in := 0, false
 	for i := 0; i < len(colType); i++ {

@@ -41,7 +41,7 @@ var _ endpoint.Endpoint = (*Endpoint)(nil)
 
 // sessionSQLMode is deliberately not strict: the copy writes values read from columns of the
 // same type, and some legal stored values can only be written back non-strictly (the ENUM
-// error value '', zero dates). NO_AUTO_VALUE_ON_ZERO keeps a stored 0 in an AUTO_INCREMENT
+// error value ”, zero dates). NO_AUTO_VALUE_ON_ZERO keeps a stored 0 in an AUTO_INCREMENT
 // column; backslash escapes stay on. Exactness is proven by verification, not by warnings.
 const sessionSQLMode = "'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'"
 
