@@ -80,13 +80,13 @@ func (e *Env) Report(ctx context.Context, progress int, info *model.StepInfo, fo
 // Logf appends a project log entry (and logs it).
 func (e *Env) Logf(ctx context.Context, level, format string, args ...any) {
 	msg := sprintf(format, args...)
-	switch level {
+	switch level { // e.Log already carries the project id
 	case "ERROR":
-		e.Log.Error(msg, "project", e.Project.ID, "step", e.Step.Name)
+		e.Log.Error(msg, "step", e.Step.Name)
 	case "WARN":
-		e.Log.Warn(msg, "project", e.Project.ID, "step", e.Step.Name)
+		e.Log.Warn(msg, "step", e.Step.Name)
 	default:
-		e.Log.Info(msg, "project", e.Project.ID, "step", e.Step.Name)
+		e.Log.Info(msg, "step", e.Step.Name)
 	}
 	_ = e.Store.AppendLog(context.WithoutCancel(ctx), meta.LogEntry{ProjectID: e.Project.ID, Time: e.Now(),
 		Level: level, Step: string(e.Step.Name), Message: msg})
