@@ -13,7 +13,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 BIN ?= bin/godwit
-RACE_PKGS ?= ./model/... ./errs/... ./change/... ./schema/... ./client/... ./cmd/godwit/...
+RACE_PKGS ?= ./model/... ./errs/... ./change/... ./schema/... ./client/... ./cmd/godwit/... ./api/... ./meta/... ./secret/...
 TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 15s
 LDFLAGS ?= -X main.version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
