@@ -35,9 +35,6 @@ func open(ctx context.Context, cfg demo.BackendConfig) (demo.Backend, error) {
 // TestDemoEndToEnd runs the whole demo non-interactively (Exit, as DEMO_EXIT=1) against real
 // MariaDB servers and a real in-process godwit, at a reduced scale (≥ 20k rows).
 func TestDemoEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end demo skipped in -short mode")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Minute)
 	defer cancel()
 	var out bytes.Buffer

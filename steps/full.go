@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -338,7 +339,7 @@ func (c *copier) copyOnce(ctx context.Context, j chunkJob) (int64, int64, error)
 	if err != nil {
 		c.meter.processed.Add(-total) // this attempt's rows will be counted again by the retry
 		var e *errs.Error
-		if ok := asErr(err, &e); ok {
+		if errors.As(err, &e) {
 			return 0, 0, err
 		}
 		return 0, 0, errs.New(errs.KindUnavailable, errs.CodeCopyRead,

@@ -58,8 +58,8 @@ func Precheck(ctx context.Context, env *Env) error {
 			return err
 		}
 		for _, it := range got {
-			if isTargetPresenceItem(it) {
-				continue // godwit decides this one below, knowing the project's settings
+			if strings.HasSuffix(it.Name, "TablesExist") {
+				continue // the endpoint's verdict on existing target tables; targetPresence decides it below, knowing the project's settings
 			}
 			items = append(items, it)
 		}
@@ -70,12 +70,6 @@ func Precheck(ctx context.Context, env *Env) error {
 		add(it)
 	}
 	return finishPrecheck(ctx, env, items)
-}
-
-// isTargetPresenceItem recognises an endpoint's own "target objects already present" item.
-func isTargetPresenceItem(it endpoint.CheckItem) bool {
-	n := strings.ToUpper(it.Name)
-	return strings.Contains(n, "EXIST") || strings.Contains(n, "PRESENT") || strings.Contains(n, "NOT_EMPTY") || strings.Contains(n, "TARGET_TABLE")
 }
 
 // targetPresence checks the target tables against what the project will do with them.

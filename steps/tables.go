@@ -75,5 +75,3 @@ func retryable(err error) bool {
 	}
 	return false
 }
-
-func asErr(err error, target **errs.Error) bool { return errors.As(err, target) }
