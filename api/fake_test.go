@@ -21,6 +21,9 @@ import (
 // errs codes for unknown ids, OMS lifecycle rules (oms-v2.md §8), connectivity failures as
 // PARAM_ERROR "Connectivity test failed…", passwords never returned.
 type fakeService struct {
+	service.VerifyAPI // nil: the fake does not implement verification; calls panic (recovered as 500)
+	service.IncrAPI
+
 	mu        sync.Mutex
 	clock     time.Time
 	ds        map[string]*model.DataSource // with Password, as a store would keep it

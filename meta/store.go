@@ -18,6 +18,9 @@ import (
 
 // Store is the metadata store.
 type Store interface {
+	VerifyStore // verification results and diffs (meta/verify.go)
+	OpsStore    // labels, alarms and other API-surface state (meta/ops.go)
+
 	CreateDataSource(ctx context.Context, ds *model.DataSource) error // errs CodeDataSourceDup on name clash
 	GetDataSource(ctx context.Context, id string) (*model.DataSource, error)
 	ListDataSources(ctx context.Context, f DataSourceFilter) ([]model.DataSource, int64, error)

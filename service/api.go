@@ -14,6 +14,9 @@ import (
 
 // API is the service contract the adapters depend on.
 type API interface {
+	VerifyAPI // verification runs and results (service/verify_api.go)
+	IncrAPI   // incremental sync status (service/incr_api.go)
+
 	// CreateDataSource validates ds, tests connectivity (unless skipTest) and stores it.
 	// Connectivity failures are errs with Code PARAM_ERROR and a message starting
 	// "Connectivity test failed" (an OMS client fact).

@@ -72,6 +72,9 @@ func New(svc service.API, log *slog.Logger) *Handler {
 		h.actions[strings.ToLower(a.name)] = a
 	}
 	for _, name := range unsupported {
+		if _, done := h.actions[strings.ToLower(name)]; done {
+			continue // implemented in another file of this package (registered from its init)
+		}
 		h.actions[strings.ToLower(name)] = action{name: name, fn: unsupportedAction(name)}
 	}
 	return h

@@ -1,0 +1,4 @@
+package meta
+
+// OpsStore persists API-surface state: labels, alarms. Embedded in Store.
+type OpsStore interface{}

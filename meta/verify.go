@@ -1,0 +1,4 @@
+package meta
+
+// VerifyStore persists verification runs, results and row differences. Embedded in Store.
+type VerifyStore interface{}
