@@ -29,6 +29,15 @@ const (
 	CodeVerifyFailed     = "GODWIT-VERIFY-0002"
 	CodeBadFilter        = "GODWIT-FILTER-0001"
 	CodeStepNotSupported = "GODWIT-STEP-0001"
+
+	// Incremental sync (TRANSFER_INCR_LOG_PULL, INCR_TRANSFER).
+	CodeIncrPositionGone = "GODWIT-INCR-0001" // the source purged the log at the stored position
+	CodeIncrDecode       = "GODWIT-INCR-0002" // an event could not be decoded
+	CodeIncrStore        = "GODWIT-INCR-0003" // the local change store is damaged or unwritable
+	CodeIncrApply        = "GODWIT-INCR-0004" // a change could not be applied to the target
+	CodeIncrConflict     = "GODWIT-INCR-0005" // conflict under the "stop" conflict policy
+	CodeIncrDDL          = "GODWIT-INCR-0006" // a DDL could not be applied, or is refused by policy
+	CodeIncrSettings     = "GODWIT-INCR-0007" // source log settings do not allow capture
 )
 
 // ProjectNotFound is returned for an unknown project id.

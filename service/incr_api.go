@@ -1,4 +1,45 @@
 package service
 
+import "context"
+
 // IncrAPI is the incremental-sync part of the service contract. Embedded in API.
-type IncrAPI interface{}
+type IncrAPI interface {
+	// IncrStatus reports the capture and apply state of a project with incremental sync.
+	// A project without it answers errs KindInvalid.
+	IncrStatus(ctx context.Context, id string) (*IncrStatus, error)
+}
+
+// IncrStatus is the live state of TRANSFER_INCR_LOG_PULL and INCR_TRANSFER.
+//
+// Positions are the source endpoint's opaque strings (MySQL-family "file:pos"). P0 is where
+// capture started (sampled before the full copy), P1 where the full copy ended (safe mode
+// lasts until AppliedPos passes it). Times are source commit times, unix seconds.
+type IncrStatus struct {
+	ProjectID    string `json:"projectId"`
+	Phase        string `json:"phase"` // WAITING | CATCHING_UP | MONITORING
+	P0           string `json:"p0"`
+	P1           string `json:"p1,omitempty"`
+	PulledPos    string `json:"pulledPos"`
+	PulledSeq    uint64 `json:"pulledSeq"`
+	PulledTime   int64  `json:"pulledTime"`
+	AppliedPos   string `json:"appliedPos"`
+	AppliedSeq   uint64 `json:"appliedSeq"`
+	AppliedTime  int64  `json:"appliedTime"`
+	SafeMode     bool   `json:"safeMode"`
+	DelayMillis  int64  `json:"delayMillis"`  // now − commit time of the oldest unapplied txn; 0 when caught up
+	EventsPerSec int64  `json:"eventsPerSec"` // row events applied per second, recent average
+	RowsApplied  int64  `json:"rowsApplied"`
+	DDLApplied   int64  `json:"ddlApplied"`
+	StoreBytes   int64  `json:"storeBytes"`
+	// Tables has per-table DML/DDL counts when enableIncrSyncStatistics is on.
+	Tables []IncrTableStats `json:"tables,omitempty"`
+}
+
+// IncrTableStats counts applied changes of one source table.
+type IncrTableStats struct {
+	Table   string `json:"table"` // source "db.table"
+	Inserts int64  `json:"inserts"`
+	Updates int64  `json:"updates"`
+	Deletes int64  `json:"deletes"`
+	DDLs    int64  `json:"ddls"`
+}

@@ -58,10 +58,14 @@ type route struct {
 	fn           func(*Handler, http.ResponseWriter, *http.Request) error
 }
 
+// extraRoutes are routes declared in other files of this package (one file per feature),
+// appended from their init functions.
+var extraRoutes []route
+
 // routes lists the JSON routes; openapi.yaml documents each of them (checked by a test).
 // {action} is one of start, stop, resume, release.
 func routes() []route {
-	return []route{
+	return append([]route{
 		{"POST", "/api/v1/datasources", (*Handler).createDataSource},
 		{"GET", "/api/v1/datasources", (*Handler).listDataSources},
 		{"GET", "/api/v1/datasources/{id}", (*Handler).getDataSource},
@@ -76,7 +80,7 @@ func routes() []route {
 		{"GET", "/api/v1/projects/{id}/tables", (*Handler).tables},
 		{"GET", "/api/v1/projects/{id}/logs", (*Handler).logs},
 		{"GET", "/api/v1/projects/{id}/precheck", (*Handler).precheck},
-	}
+	}, extraRoutes...)
 }
 
 // Register mounts the /api/v1 routes (and /metrics) on mux.

@@ -1,0 +1,76 @@
+package change
+
+// Op is the kind of a change event.
+type Op uint8
+
+const (
+	OpInsert Op = 1
+	OpUpdate Op = 2
+	OpDelete Op = 3
+	OpDDL    Op = 4
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpInsert:
+		return "INSERT"
+	case OpUpdate:
+		return "UPDATE"
+	case OpDelete:
+		return "DELETE"
+	case OpDDL:
+		return "DDL"
+	}
+	return "UNKNOWN"
+}
+
+// Event is one row change or one DDL statement read from a source change log.
+//
+// Row events are self-describing: Columns holds the column names of the table as it was
+// at the event's position in the log (from the log's own metadata, e.g. a MySQL table map
+// with binlog_row_metadata=FULL), in the table's column order, and Before/After hold values
+// in that order with the Row value conventions of this package. Insert sets After, Delete
+// sets Before, Update sets both. Key lists the positions (into Columns) of the primary key
+// as the log records it; it may be empty (tables without a primary key, or logs that do not
+// say), in which case the applier uses the target's table definition.
+//
+// A DDL event sets Schema (the statement's default database, may be empty), Query (the
+// statement text as executed on the source) and leaves the row fields empty.
+type Event struct {
+	Op      Op
+	Schema  string
+	Table   string
+	Columns []string
+	Key     []int
+	Before  Row
+	After   Row
+	Query   string
+}
+
+// Txn is one committed source transaction (or one DDL statement, which commits on its own).
+//
+// Pos is the endpoint-owned position just past this transaction's commit: resuming the log
+// from Pos yields the next transaction. Positions of one endpoint compare with the
+// endpoint's ComparePositions. GTID is the transaction's global id when the source has one
+// (informational). Time is the source commit time, unix seconds. Seq is assigned by the
+// change store (1, 2, 3, … in log order) and is 0 until stored.
+type Txn struct {
+	Seq    uint64
+	Pos    string
+	GTID   string
+	Time   int64
+	Events []Event
+}
+
+// Size estimates the bytes a transaction occupies, for memory accounting.
+func (t *Txn) Size() int {
+	n := 64 + len(t.Pos) + len(t.GTID)
+	for i := range t.Events {
+		e := &t.Events[i]
+		n += 48 + len(e.Schema) + len(e.Table) + len(e.Query) + e.Before.Size() + e.After.Size()
+		for _, c := range e.Columns {
+			n += len(c) + 16
+		}
+	}
+	return n
+}
