@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/schema"
 )
 
 // ChangeReader is the capability of a source whose change log godwit can capture
@@ -62,4 +63,59 @@ type DDLInfo struct {
 // carries. mapName maps a source table to its target name and says whether it is selected.
 type DDLTranslator interface {
 	TranslateDDL(defaultSchema, query string, mapName func(schema, table string) (TableName, bool)) (DDLInfo, error)
+}
+
+// RowChange is one row change to apply, already mapped to the target: Table is the target
+// table definition (target names), Columns the target column names of Before/After.
+type RowChange struct {
+	Op     change.Op // OpInsert, OpUpdate or OpDelete
+	Table  *schema.Table
+	Key    []string // the target table's row identity (PK, else a NOT NULL unique key); nil = none
+	Cols   []string
+	Before change.Row
+	After  change.Row
+}
+
+// Checkpoint is the apply position of one worker of one stream: every change the worker
+// was given with a transaction Seq <= Seq has been applied, and none after it.
+type Checkpoint struct {
+	Worker int
+	Seq    uint64
+	Pos    string
+	Time   int64 // source commit time of the transaction at Seq, unix seconds
+}
+
+// ApplyBatch is one atomic unit of apply work of one worker.
+type ApplyBatch struct {
+	Schema  string // godwit's checkpoint database on the target
+	Stream  string // the stream id (project id)
+	CP      Checkpoint
+	Safe    bool   // idempotent mode: insert/update → upsert of the after-image, delete → delete-if-exists
+	Policy  string // outside safe mode: overwrite | ignore | stop
+	Changes []RowChange
+}
+
+// ApplyResult reports what an apply did.
+type ApplyResult struct {
+	Conflicts int // changes that met a conflict (ignored or overwritten per policy)
+}
+
+// ChangeApplier is the capability of a target to apply change batches exactly once.
+//
+// Apply executes the batch's changes and stores its checkpoint row in ONE target
+// transaction: either both land or neither does. It may be retried with the same batch
+// after a failure. Under policy "stop" a conflict returns CodeIncrConflict and nothing of
+// the batch is applied. Safe mode never reports conflicts.
+type ChangeApplier interface {
+	// LoadCheckpoints creates the checkpoint schema and table if missing and returns the
+	// stream's checkpoint rows (none for a new stream).
+	LoadCheckpoints(ctx context.Context, schema, stream string) ([]Checkpoint, error)
+	// SaveCheckpoints upserts checkpoint rows outside any data change (stream start, DDL).
+	SaveCheckpoints(ctx context.Context, schema, stream string, cps []Checkpoint) error
+	// DropCheckpoints removes the stream's rows (project release).
+	DropCheckpoints(ctx context.Context, schema, stream string) error
+	Apply(ctx context.Context, b *ApplyBatch) (ApplyResult, error)
+	// ExecDDL runs a translated DDL statement. Re-running a statement that already took
+	// effect (after a crash between the DDL and its checkpoint) succeeds.
+	ExecDDL(ctx context.Context, stmt string) error
 }

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -29,6 +31,8 @@ type Engine struct {
 	log   *slog.Logger
 	now   func() time.Time
 	funcs map[model.StepName]steps.Func
+	// dataDir is where steps keep local files (Env.DataDir).
+	dataDir string
 
 	mu      sync.Mutex
 	running map[string]*run // project id → its run; entries removed by the run goroutine
@@ -50,6 +54,8 @@ var errStopped = errors.New("stopped by user")
 type Options struct {
 	Now   func() time.Time              // defaults to time.Now
 	Steps map[model.StepName]steps.Func // defaults to steps.Registry()
+	// DataDir is the server's data directory, handed to steps (change store files).
+	DataDir string
 }
 
 // New returns an engine over store. Call Start to resume projects, Close to stop.
@@ -61,7 +67,7 @@ func New(store meta.Store, log *slog.Logger, opts Options) *Engine {
 		opts.Steps = steps.Registry()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{store: store, log: log, now: opts.Now, funcs: opts.Steps,
+	return &Engine{store: store, log: log, now: opts.Now, funcs: opts.Steps, dataDir: opts.DataDir,
 		running: map[string]*run{}, base: ctx, cancel: cancel}
 }
 
@@ -207,6 +213,11 @@ func (e *Engine) finishRelease(ctx context.Context, p *model.Project) error {
 	for _, s := range model.StepOrder {
 		if err := e.store.ResetStepState(ctx, p.ID, s); err != nil {
 			return err
+		}
+	}
+	if e.dataDir != "" { // the change store of incremental sync
+		if err := os.RemoveAll(filepath.Join(e.dataDir, "changestore", p.ID)); err != nil {
+			e.log.Warn("removing the change store failed", "project", p.ID, "err", err)
 		}
 	}
 	p.Status = model.StatusReleased

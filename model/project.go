@@ -124,6 +124,9 @@ type FullTransferConfig struct {
 	ThrottleIOPS             *int64 `json:"throttleIOPS"`
 	// ChunkRows is a godwit extension: rows per copy chunk (0 = chosen from the row width).
 	ChunkRows int `json:"chunkRows,omitempty"`
+	// SpeedLimit holds DRS-style speed_limit windows (UTC, MB/s of source data); while one
+	// is active the copy's byte rate is held to the lowest active limit (and ThrottleIOPS).
+	SpeedLimit []SpeedLimitWindow `json:"speedLimit,omitempty"`
 }
 
 // IncrTransferConfig configures INCR_TRANSFER and REVERSE_INCR_TRANSFER.
@@ -137,7 +140,24 @@ type IncrTransferConfig struct {
 	ThrottleRps               *int64   `json:"throttleRps"`
 	ThrottleIOPS              *int64   `json:"throttleIOPS"`
 	SupportDDLTypes           []string `json:"supportDDLTypes"`
+
+	// godwit extensions.
+	// CheckpointSchema is the target database holding godwit's apply checkpoints (default "godwit").
+	CheckpointSchema string `json:"checkpointSchema,omitempty"`
+	// ConflictPolicy applies once past the full copy's end (DRS conflict_policy): "overwrite"
+	// (default: upsert, delete-if-exists), "ignore" (keep the target row on conflict), "stop"
+	// (fail the project on the first conflict).
+	ConflictPolicy string `json:"conflictPolicy,omitempty"`
+	// DDLPolicy says what happens to a DDL whose type is not in SupportDDLTypes: "skip"
+	// (default, logged as a warning) or "stop" (the project fails with GODWIT-INCR-0006).
+	DDLPolicy string `json:"ddlPolicy,omitempty"`
+	// StoreFsync is the change store's fsync policy: "interval" (default), "always", "never".
+	StoreFsync string `json:"storeFsync,omitempty"`
 }
+
+// DefaultDDLTypes are applied when SupportDDLTypes is absent (null) from the project.
+var DefaultDDLTypes = []string{"CREATE_TABLE", "ADD_COLUMN", "MODIFY_COLUMN", "CHANGE_COLUMN",
+	"DROP_INDEX", "ADD_INDEX", "CREATE_INDEX", "RENAME_INDEX"}
 
 // ApplyDefaults fills unset configuration with godwit's defaults.
 func (p *Project) ApplyDefaults() {
@@ -175,6 +195,21 @@ func (p *Project) ApplyDefaults() {
 		}
 		if len(c.RecordTypeWhiteList) == 0 {
 			c.RecordTypeWhiteList = []string{"INSERT", "UPDATE", "DELETE"}
+		}
+		if c.SupportDDLTypes == nil {
+			c.SupportDDLTypes = append([]string(nil), DefaultDDLTypes...)
+		}
+		if c.CheckpointSchema == "" {
+			c.CheckpointSchema = "godwit"
+		}
+		if c.ConflictPolicy == "" {
+			c.ConflictPolicy = "overwrite"
+		}
+		if c.DDLPolicy == "" {
+			c.DDLPolicy = "skip"
+		}
+		if c.StoreFsync == "" {
+			c.StoreFsync = "interval"
 		}
 	}
 	if p.Labels == nil {

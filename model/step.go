@@ -82,10 +82,17 @@ type StepInfo struct {
 
 	IncrTimestampCheckpoint   *int64 `json:"incrTimestampCheckpoint,omitempty"`
 	CheckpointSampleTimestamp *int64 `json:"checkpointSampleTimestamp,omitempty"`
+	EnableIncrStatistics      *bool  `json:"enableIncrStatistics,omitempty"`
 
 	// Verification result summary (FULL_VERIFIER).
 	VerifyResult string `json:"verifyResult,omitempty"` // CONSISTENT | INCONSISTENT
 	Message      string `json:"message,omitempty"`
+
+	// Copy progress (FULL_TRANSFER, INDEX_TRANSFER): estimated seconds left (DRS
+	// remaining_time), from the byte-weighted progress and this run's rate; and the source
+	// bytes moved so far.
+	RemainingSeconds *int64 `json:"remainingSeconds,omitempty"`
+	ProcessedBytes   *int64 `json:"processedBytes,omitempty"`
 }
 
 // EnabledSteps lists the steps a project runs, in order, with their 1-based order numbers.

@@ -25,7 +25,12 @@ type Config struct {
 	Listen  string // informational; the caller serves Handler()
 	Users   []api.User
 	Tokens  []api.Token
-	Log     *slog.Logger
+	// AccessKeys are the DRS AK/SK pairs the Huawei Cloud SDK signs requests with.
+	AccessKeys []api.AccessKey
+	// Alarms configures the sync-delay alarm evaluator (webhook, default threshold, hold
+	// time); it runs every Alarms.Interval once Start is called.
+	Alarms service.AlarmConfig
+	Log    *slog.Logger
 	// MaxBodyBytes limits request bodies (0 = the api default).
 	MaxBodyBytes int64
 }
@@ -37,6 +42,9 @@ type Server struct {
 	svc     *service.Service
 	handler http.Handler
 	log     *slog.Logger
+
+	stopAlarms context.CancelFunc
+	alarmsDone chan struct{}
 }
 
 // Open assembles a server over cfg.DataDir. It does not start running projects: call Start.
@@ -56,14 +64,29 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := engine.New(store, log, engine.Options{})
+	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir})
 	svc := service.New(store, eng, log)
-	h := api.New(svc, api.Config{Users: cfg.Users, Tokens: cfg.Tokens, MaxBodyBytes: cfg.MaxBodyBytes}, log)
+	svc.SetAlarms(service.NewAlarms(cfg.Alarms, log))
+	h := api.New(svc, api.Config{Users: cfg.Users, Tokens: cfg.Tokens, AccessKeys: cfg.AccessKeys, MaxBodyBytes: cfg.MaxBodyBytes}, log)
 	return &Server{store: store, eng: eng, svc: svc, handler: h, log: log}, nil
 }
 
-// Start resumes projects that were running when godwit last stopped.
-func (s *Server) Start(ctx context.Context) error { return s.eng.Start(ctx) }
+// Start resumes projects that were running when godwit last stopped and starts the alarm
+// evaluator.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.eng.Start(ctx); err != nil {
+		return err
+	}
+	if s.stopAlarms == nil {
+		actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopAlarms, s.alarmsDone = cancel, make(chan struct{})
+		go func() {
+			defer close(s.alarmsDone)
+			s.svc.RunAlarms(actx)
+		}()
+	}
+	return nil
+}
 
 // Handler is the HTTP API (all wire shapes).
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -74,6 +97,11 @@ func (s *Server) Service() service.API { return s.svc }
 // Close stops the engine (running projects stay RUNNING and resume on the next Start) and
 // closes the store.
 func (s *Server) Close() error {
+	if s.stopAlarms != nil {
+		s.stopAlarms()
+		<-s.alarmsDone
+	}
 	s.eng.Close()
+	s.svc.Close()
 	return s.store.Close()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
@@ -18,18 +19,29 @@ import (
 
 // Service implements API over a metadata store and an engine.
 type Service struct {
-	store meta.Store
-	eng   *engine.Engine
-	log   *slog.Logger
-	now   func() time.Time
+	store  meta.Store
+	eng    *engine.Engine
+	log    *slog.Logger
+	now    func() time.Time
+	alarms *Alarms
+	bg     sync.WaitGroup // background prechecks
 }
 
 var _ API = (*Service)(nil)
 
 // New returns the service.
 func New(store meta.Store, eng *engine.Engine, log *slog.Logger) *Service {
-	return &Service{store: store, eng: eng, log: log, now: time.Now}
+	return &Service{store: store, eng: eng, log: log, now: time.Now, alarms: NewAlarms(AlarmConfig{}, log)}
 }
+
+// SetAlarms replaces the alarm evaluator (configured by the server). Call before serving.
+func (s *Service) SetAlarms(a *Alarms) { s.alarms = a }
+
+// Alarms returns the alarm evaluator.
+func (s *Service) Alarms() *Alarms { return s.alarms }
+
+// Close waits for background work (standalone prechecks) to end. Call before closing the store.
+func (s *Service) Close() { s.bg.Wait() }
 
 // CreateDataSource validates, tests and stores a data source.
 func (s *Service) CreateDataSource(ctx context.Context, ds model.DataSource, skipTest bool) (string, error) {
@@ -96,6 +108,11 @@ func (s *Service) DeleteDataSource(ctx context.Context, id string) error {
 func (s *Service) CreateProject(ctx context.Context, p model.Project) (string, error) {
 	if err := s.validateProject(ctx, &p); err != nil {
 		return "", err
+	}
+	if len(p.Labels) > 0 {
+		if ls, err := s.resolveLabels(ctx, p.Labels); err == nil {
+			p.Labels = ls
+		}
 	}
 	now := s.now().UTC()
 	p.ID = model.NewID("np")
@@ -216,6 +233,16 @@ func (s *Service) view(ctx context.Context, p *model.Project) (*ProjectView, err
 		if st.Name == model.StepIncr && st.Status == model.StepMonitoring {
 			v.Extra.MonitoringIncr = true
 		}
+		if st.Name == model.StepIncr {
+			s.incrExtra(ctx, p, &v.Extra)
+		}
+	}
+	if s.alarms != nil {
+		st := s.alarms.Stats(p.ID)
+		if r, err := s.GetAlarmRule(ctx, p.ID); err == nil && r != nil && r.DelaySeconds > 0 {
+			st.OpenMonitor = true
+		}
+		v.Alarm = &st
 	}
 	return v, nil
 }

@@ -26,12 +26,32 @@ type Func func(ctx context.Context, env *Env) error
 // not supported when a project enables them.
 func Registry() map[model.StepName]Func {
 	return map[model.StepName]Func{
-		model.StepPrecheck:   Precheck,
-		model.StepStruct:     Struct,
-		model.StepFull:       Full,
-		model.StepIndex:      Index,
-		model.StepFullVerify: Verify,
+		model.StepPrecheck:    Precheck,
+		model.StepStruct:      Struct,
+		model.StepFull:        Full,
+		model.StepIndex:       Index,
+		model.StepFullVerify:  Verify,
+		model.StepIncrLogPull: IncrLogPull,
+		model.StepIncr:        Incr,
 	}
+}
+
+// Continuous reports whether a step keeps running after it reached its steady state: it
+// calls Env.Detach once there, the engine then records DetachedStatus and goes on with the
+// next steps while this one keeps running until the project stops or the step fails.
+// After a restart the engine relaunches a continuous step whose status is DetachedStatus
+// in the background straight away.
+func Continuous(name model.StepName) bool {
+	return name == model.StepIncrLogPull || name == model.StepIncr
+}
+
+// DetachedStatus is the status a continuous step shows once detached: the log pull is
+// FINISHED (as OMS shows it, capture goes on behind it) and INCR_TRANSFER is MONITORING.
+func DetachedStatus(name model.StepName) model.StepStatus {
+	if name == model.StepIncr {
+		return model.StepMonitoring
+	}
+	return model.StepFinished
 }
 
 // Env is what a step works with. The engine owns Source and Sink (opens them before the first
@@ -45,12 +65,48 @@ type Env struct {
 	Source   endpoint.Endpoint
 	Sink     endpoint.Endpoint
 	Now      func() time.Time
+	// DataDir is the server's data directory; steps keep local files (the change store) under it.
+	DataDir string
+	// Detached is closed by Detach; the engine creates it for continuous steps (nil otherwise).
+	Detached chan struct{}
 
 	// Step is the step being run; Report persists its progress and info.
 	Step *model.Step
 
 	mu         sync.Mutex
 	lastReport time.Time
+	detachOnce sync.Once
+}
+
+// Detach tells the engine a continuous step reached its steady state (see Continuous).
+// Calling it more than once, or from a step that is not continuous, is harmless.
+func (e *Env) Detach() {
+	if e.Detached == nil {
+		return
+	}
+	e.detachOnce.Do(func() { close(e.Detached) })
+}
+
+// SetStatus sets the running step's status and progress and persists them; used by the
+// engine for detached steps, safe against concurrent Report calls.
+func (e *Env) SetStatus(ctx context.Context, st model.StepStatus, progress int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.Step.Status, e.Step.Progress = st, progress
+	if st == model.StepFinished || st == model.StepMonitoring {
+		now := e.Now().UTC()
+		e.Step.FinishTime = &now
+	}
+	if err := e.Store.UpdateStep(ctx, e.Step); err != nil {
+		e.Log.Warn("persisting step status failed", "step", e.Step.Name, "err", err)
+	}
+}
+
+// Snapshot returns a copy of the step under the report lock.
+func (e *Env) Snapshot() model.Step {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return *e.Step
 }
 
 // Report updates the running step's progress (0..99 while running) and info and persists it

@@ -188,7 +188,11 @@ func (a *app) projectStepsCmd() *cobra.Command {
 			if a.json() {
 				return a.printRaw(l.Raw)
 			}
-			return a.stepsTable(l.Items)
+			if err := a.stepsTable(l.Items); err != nil {
+				return err
+			}
+			a.printIncr(cmd.Context(), args[0], l.Items)
+			return nil
 		},
 	}
 }

@@ -1,0 +1,253 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/schema"
+)
+
+var _ endpoint.ChangeApplier = (*Endpoint)(nil)
+
+// applyStmtBytes caps one rendered statement; far below any max_allowed_packet default.
+const applyStmtBytes = 1 << 20
+
+// checkpointTable is the name of godwit's checkpoint table inside the checkpoint schema.
+const checkpointTable = "checkpoint"
+
+// LoadCheckpoints implements endpoint.ChangeApplier.
+func (e *Endpoint) LoadCheckpoints(ctx context.Context, schemaName, stream string) ([]endpoint.Checkpoint, error) {
+	for _, q := range []string{
+		"CREATE DATABASE IF NOT EXISTS " + QuoteIdent(schemaName),
+		"CREATE TABLE IF NOT EXISTS " + QuoteTable(schemaName, checkpointTable) + ` (
+  stream VARCHAR(64) NOT NULL,
+  worker INT NOT NULL,
+  seq BIGINT UNSIGNED NOT NULL,
+  pos VARCHAR(512) NOT NULL,
+  ts BIGINT NOT NULL,
+  updated TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (stream, worker)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='godwit incremental apply checkpoints; one row per apply worker'`,
+	} {
+		if _, err := e.db.ExecContext(ctx, q); err != nil {
+			return nil, applyErr("creating the checkpoint table", err)
+		}
+	}
+	rows, err := e.db.QueryContext(ctx, "SELECT worker, seq, pos, ts FROM "+QuoteTable(schemaName, checkpointTable)+
+		" WHERE stream = ? ORDER BY worker", stream)
+	if err != nil {
+		return nil, applyErr("reading checkpoints", err)
+	}
+	defer rows.Close()
+	var out []endpoint.Checkpoint
+	for rows.Next() {
+		var c endpoint.Checkpoint
+		if err := rows.Scan(&c.Worker, &c.Seq, &c.Pos, &c.Time); err != nil {
+			return nil, applyErr("reading checkpoints", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, applyErr("reading checkpoints", err)
+	}
+	return out, nil
+}
+
+// SaveCheckpoints implements endpoint.ChangeApplier.
+func (e *Endpoint) SaveCheckpoints(ctx context.Context, schemaName, stream string, cps []endpoint.Checkpoint) error {
+	if len(cps) == 0 {
+		return nil
+	}
+	q := checkpointUpsert(schemaName, stream, cps...)
+	if _, err := e.db.ExecContext(ctx, q); err != nil {
+		return applyErr("saving checkpoints", err)
+	}
+	return nil
+}
+
+// DropCheckpoints implements endpoint.ChangeApplier.
+func (e *Endpoint) DropCheckpoints(ctx context.Context, schemaName, stream string) error {
+	_, err := e.db.ExecContext(ctx, "DELETE FROM "+QuoteTable(schemaName, checkpointTable)+" WHERE stream = ?", stream)
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) && (me.Number == 1146 || me.Number == 1049) { // no table / no database
+		return nil
+	}
+	if err != nil {
+		return applyErr("dropping checkpoints", err)
+	}
+	return nil
+}
+
+func checkpointUpsert(schemaName, stream string, cps ...endpoint.Checkpoint) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(QuoteTable(schemaName, checkpointTable))
+	b.WriteString(" (stream, worker, seq, pos, ts) VALUES ")
+	for i, c := range cps {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "(%s,%d,%d,%s,%d)", QuoteString(stream), c.Worker, c.Seq, QuoteString(c.Pos), c.Time)
+	}
+	b.WriteString(" ON DUPLICATE KEY UPDATE seq=VALUES(seq), pos=VALUES(pos), ts=VALUES(ts)")
+	return b.String()
+}
+
+// Apply implements endpoint.ChangeApplier: the batch's statements and its checkpoint row
+// in one transaction.
+func (e *Endpoint) Apply(ctx context.Context, b *endpoint.ApplyBatch) (endpoint.ApplyResult, error) {
+	var res endpoint.ApplyResult
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return res, applyErr("connecting", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET SESSION foreign_key_checks = 0"); err != nil {
+		return res, applyErr("preparing the session", err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return res, applyErr("beginning a transaction", err)
+	}
+	defer tx.Rollback()
+	if b.Safe || b.Policy == "overwrite" || b.Policy == "" {
+		err = applyUpserts(ctx, tx, b.Changes)
+	} else {
+		res.Conflicts, err = applyStrict(ctx, tx, b.Changes, b.Policy)
+	}
+	if err != nil {
+		return res, err
+	}
+	if _, err := tx.ExecContext(ctx, checkpointUpsert(b.Schema, b.Stream, b.CP)); err != nil {
+		return res, applyErr("saving the checkpoint", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, applyErr("committing", err)
+	}
+	return res, nil
+}
+
+// ExecDDL implements endpoint.ChangeApplier. Errors meaning "already done" (duplicate
+// column, duplicate key name, table exists, unknown column/key on drop) count as success,
+// so a DDL re-run after a crash before its checkpoint converges.
+func (e *Endpoint) ExecDDL(ctx context.Context, stmt string) error {
+	_, err := e.db.ExecContext(ctx, stmt)
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1050, // table exists
+			1060, // duplicate column name
+			1061, // duplicate key name
+			1091, // can't DROP; check that column/key exists
+			1007, // database exists
+			1008, // database doesn't exist (drop)
+			1051: // unknown table (drop)
+			return nil
+		}
+	}
+	if err != nil {
+		k := errs.KindInternal
+		if isConnErr(err) {
+			k = errs.KindUnavailable
+		}
+		return errs.New(k, errs.CodeIncrDDL, "applying DDL on the target failed: "+err.Error(),
+			"Check the statement against the target; fix the target table by hand and resume, or drop the DDL type from supportDDLTypes.").
+			With("statement", truncate(stmt, 300))
+	}
+	return nil
+}
+
+// applyErr classifies an apply failure: connection losses, deadlocks and lock timeouts are
+// KindUnavailable (retried by the caller); the rest CodeIncrApply.
+func applyErr(what string, err error) error {
+	var ee *errs.Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	if isConnErr(err) || isRetryable(err) {
+		return errs.New(errs.KindUnavailable, errs.CodeConnect, "target: "+what+": "+err.Error(),
+			"godwit retries with backoff until the target is back.").Wrap(err)
+	}
+	return errs.New(errs.KindInternal, errs.CodeIncrApply, "target: "+what+": "+err.Error(),
+		"Check the target table matches the source (columns, types, constraints); resume retries the batch.").Wrap(err)
+}
+
+func isRetryable(err error) bool {
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1205, 1213, 1040, 1053, 1317, 2006, 2013, 1927, 1152, 1158, 1159, 1160, 1161:
+			return true
+		}
+	}
+	return false
+}
+
+func isConnErr(err error) bool {
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, gomysql.ErrInvalidConn) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		return false
+	}
+	s := err.Error()
+	for _, frag := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "i/o timeout", "EOF", "no such host", "invalid connection"} {
+		if strings.Contains(s, frag) {
+			return true
+		}
+	}
+	return false
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// colKinds returns the literal kinds of cols in t (unknown columns render as text).
+func colKinds(t *schema.Table, cols []string) []litKind {
+	out := make([]litKind, len(cols))
+	for i, c := range cols {
+		out[i] = litKindOf(t.Column(c))
+	}
+	return out
+}
+
+// rowKey is the key values of a change's row image, for compaction.
+func keyIndexes(cols, key []string) []int {
+	idx := make([]int, len(key))
+	for i, k := range key {
+		idx[i] = -1
+		for j, c := range cols {
+			if strings.EqualFold(c, k) {
+				idx[i] = j
+				break
+			}
+		}
+	}
+	return idx
+}
+
+var errNoKeyCol = errors.New("a key column is missing from the change")
+
+func keyOf(r change.Row, idx []int) (change.Key, error) {
+	k := make(change.Key, len(idx))
+	for i, j := range idx {
+		if j < 0 || j >= len(r) {
+			return nil, errNoKeyCol
+		}
+		k[i] = r[j]
+	}
+	return k, nil
+}

@@ -1,0 +1,516 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/time/rate"
+
+	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/schema"
+)
+
+// Apply tuning. Memory held by the applier is at most workers × (queue + one batch).
+const (
+	incrQueueUnits   = 256     // units queued per worker
+	incrBatchRows    = 4000    // rows per target transaction
+	incrBatchBytes   = 4 << 20 // bytes per target transaction
+	incrPendingLimit = 200000  // causality entries before a barrier resets them
+)
+
+// Incr runs INCR_TRANSFER: it applies the change store's transactions to the target from
+// P0 on, in parallel by key, and never finishes while the project runs (it detaches as
+// MONITORING once caught up).
+//
+// Exactly once: each of N workers commits its batches together with its own checkpoint
+// row (endpoint.ChangeApplier.Apply). A change goes to the worker chosen by a deterministic
+// hash of its table and row key, so after a crash the applier re-reads the store from the
+// lowest checkpoint and skips, per worker, what that worker had committed. Changes touching
+// the same key (primary or any unique key) stay in order on one worker: if a change's keys
+// are held by another worker's uncommitted work, the dispatcher waits for every worker to
+// commit first (a barrier). A DDL is a barrier too. Until the applied position passes P1
+// (the end of the full copy) changes are applied idempotently (safe mode); then with the
+// project's conflict policy.
+func Incr(ctx context.Context, env *Env) error {
+	a, release, err := newApplier(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return a.run(ctx)
+}
+
+// applier is INCR_TRANSFER's state for one run.
+type applier struct {
+	env    *Env
+	cfg    model.IncrTransferConfig
+	ap     endpoint.ChangeApplier
+	sink   endpoint.SchemaReader
+	rd     endpoint.ChangeReader
+	tr     endpoint.DDLTranslator
+	sel    *selector
+	sh     *incrShared
+	schema string
+	stream string
+	p1     string
+	hw     uint64                // highest checkpoint at start: replayed in safe mode up to it
+	skip   []uint64              // per worker: seqs <= skip[w] were applied before this run
+	types  map[string]bool       // recordTypeWhiteList
+	tables map[string]*tableInfo // by lower-case source "db.table"
+	seed   maphash.Seed
+
+	workers []*incrWorker
+	notify  chan struct{} // a worker committed (cap 1)
+	failed  chan error    // a worker failed (cap len(workers))
+	pending map[string]pendingKey
+	rows    *rate.Limiter
+	bytes   *rate.Limiter
+
+	appliedCP endpoint.Checkpoint // the lowest checkpoint at start (the replay start)
+
+	mu        sync.Mutex          // guards the fields below
+	lastDisp  endpoint.Checkpoint // the last transaction dispatched (or skipped)
+	safeMode  bool
+	caughtUp  bool
+	current   int64 // commit time of the txn being dispatched (0 when none)
+	stats     map[string]*IncrTableCounts
+	ddls      atomic.Int64
+	rowsDone  atomic.Int64
+	conflicts atomic.Int64
+}
+
+type pendingKey struct {
+	worker int
+	seq    uint64
+}
+
+// tableInfo is the apply-side view of one source table.
+type tableInfo struct {
+	selected bool
+	src      string // source "db.table"
+	target   *schema.Table
+	filter   map[string]bool // column filter (nil = all)
+	key      []string        // target row identity; nil when the table has none
+	uniques  [][]string      // every unique key of the target (PK first), for causality
+	proj     map[string]*projection
+}
+
+// projection maps an event's column list onto the target's written columns.
+type projection struct {
+	cols []string
+	idx  []int // positions in the event row
+}
+
+func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
+	ap, err := need[endpoint.ChangeApplier](env.Sink, "target", "apply incremental changes")
+	if err != nil {
+		return nil, nil, err
+	}
+	sink, err := need[endpoint.SchemaReader](env.Sink, "target", "read its schema")
+	if err != nil {
+		return nil, nil, err
+	}
+	rd, err := need[endpoint.ChangeReader](env.Source, "source", "capture its change log")
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, _ := env.Source.(endpoint.DDLTranslator)
+	cfg := env.Project.IncrTransferConfig
+	a := &applier{env: env, cfg: cfg, ap: ap, sink: sink, rd: rd, tr: tr, sel: newSelector(env.Project),
+		schema: cfg.CheckpointSchema, stream: env.Project.ID, types: map[string]bool{},
+		tables: map[string]*tableInfo{}, seed: maphash.MakeSeed(), notify: make(chan struct{}, 1),
+		pending: map[string]pendingKey{}, stats: map[string]*IncrTableCounts{}}
+	if a.schema == "" {
+		a.schema = "godwit"
+	}
+	for _, t := range cfg.RecordTypeWhiteList {
+		a.types[strings.ToUpper(t)] = true
+	}
+	if cfg.ThrottleRps != nil && *cfg.ThrottleRps > 0 {
+		a.rows = rate.NewLimiter(rate.Limit(*cfg.ThrottleRps), max(int(*cfg.ThrottleRps), incrBatchRows))
+	}
+	if cfg.ThrottleIOPS != nil && *cfg.ThrottleIOPS > 0 {
+		a.bytes = rate.NewLimiter(rate.Limit(*cfg.ThrottleIOPS), max(int(*cfg.ThrottleIOPS), incrBatchBytes))
+	}
+	var p0 incrPoint
+	ok, err := getJSON(ctx, env, incrP0Key, &p0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, errs.New(errs.KindState, errs.CodeIncrStore, "no capture start position (P0) is recorded",
+			"TRANSFER_INCR_LOG_PULL must run before INCR_TRANSFER; release the project and create it again.")
+	}
+	if err := a.loadP1(ctx, p0); err != nil {
+		return nil, nil, err
+	}
+	sh, release, err := acquireShared(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.sh = sh
+	if err := a.loadCheckpoints(ctx, p0); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return a, release, nil
+}
+
+// loadP1 records (once) the position where the full copy ended.
+func (a *applier) loadP1(ctx context.Context, p0 incrPoint) error {
+	var p1 incrPoint
+	ok, err := getJSON(ctx, a.env, incrP1Key, &p1)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		p1 = p0
+		if stepNeedsP1(a.env.Project) {
+			err := retryUnavailable(ctx, a.env, "reading the source log position", func() error {
+				pos, err := a.rd.CurrentPosition(ctx)
+				p1 = incrPoint{Pos: pos, Time: a.env.Now().Unix()}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if err := putJSON(ctx, a.env, incrP1Key, p1); err != nil {
+			return err
+		}
+		a.env.Logf(ctx, "INFO", "incremental apply starts at %s; safe mode until %s (end of the full copy)", p0.Pos, p1.Pos)
+	}
+	a.p1 = p1.Pos
+	return nil
+}
+
+// loadCheckpoints reads (or creates) the per-worker checkpoints on the target.
+func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
+	var cps []endpoint.Checkpoint
+	err := retryUnavailable(ctx, a.env, "reading checkpoints on the target", func() error {
+		var err error
+		cps, err = a.ap.LoadCheckpoints(ctx, a.schema, a.stream)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(cps) == 0 {
+		n := max(a.cfg.IncrSyncConcurrency, 1)
+		for i := range n {
+			cps = append(cps, endpoint.Checkpoint{Worker: i, Pos: p0.Pos, Time: p0.Time})
+		}
+		if err := retryUnavailable(ctx, a.env, "creating checkpoints on the target", func() error {
+			return a.ap.SaveCheckpoints(ctx, a.schema, a.stream, cps)
+		}); err != nil {
+			return err
+		}
+	} else if len(cps) != a.cfg.IncrSyncConcurrency {
+		a.env.Logf(ctx, "INFO", "applying with %d workers, as recorded when incremental sync started (incrSyncConcurrency %d applies to new projects)",
+			len(cps), a.cfg.IncrSyncConcurrency)
+	}
+	a.skip = make([]uint64, len(cps))
+	a.appliedCP = cps[0]
+	for i, c := range cps {
+		if c.Worker != i {
+			return errs.New(errs.KindInternal, errs.CodeIncrStore, "the checkpoint rows on the target are not numbered 0..n-1",
+				fmt.Sprintf("Inspect %s.checkpoint for stream %s.", a.schema, a.stream))
+		}
+		a.skip[i] = c.Seq
+		a.hw = max(a.hw, c.Seq)
+		if c.Seq < a.appliedCP.Seq {
+			a.appliedCP = c
+		}
+	}
+	a.sh.applied.Store(a.appliedCP.Seq)
+	return nil
+}
+
+// run starts the workers and dispatches the store's transactions until ctx ends or a
+// worker fails.
+func (a *applier) run(ctx context.Context) error {
+	low := a.appliedCP.Seq
+	rd, err := a.sh.store.NewReader(low)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a.failed = make(chan error, len(a.skip))
+	var wg sync.WaitGroup
+	for i := range a.skip {
+		w := &incrWorker{id: i, a: a, in: make(chan *incrUnit, incrQueueUnits)}
+		w.committed.Store(a.skip[i])
+		w.dispatched = a.skip[i]
+		a.workers = append(a.workers, w)
+		wg.Add(1)
+		go func() { defer wg.Done(); w.loop(wctx) }()
+	}
+	defer wg.Wait()
+	defer cancel()
+	stopStatus := a.startStatus(ctx)
+	defer stopStatus()
+	a.mu.Lock()
+	a.lastDisp = a.appliedCP
+	a.mu.Unlock()
+	for {
+		t, ok, err := rd.TryNext()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if err := a.idle(ctx); err != nil {
+				return err
+			}
+			if t, err = rd.Next(ctx); err != nil {
+				return err
+			}
+		}
+		if err := a.dispatch(ctx, t); err != nil {
+			return err
+		}
+	}
+}
+
+// idle is called when the store has nothing more to read: once every worker has
+// committed, the applier is caught up (MONITORING) and records a common checkpoint.
+func (a *applier) idle(ctx context.Context) error {
+	if err := a.barrier(ctx); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	was := a.caughtUp
+	a.caughtUp = true
+	a.current = 0
+	a.mu.Unlock()
+	if !was {
+		a.env.Detach()
+		a.saveCommon(ctx)
+	}
+	return nil
+}
+
+// saveCommon moves every worker's checkpoint to the last dispatched seq (valid only when
+// all workers are idle), so the low-water mark advances for workers without traffic.
+func (a *applier) saveCommon(ctx context.Context) {
+	a.mu.Lock()
+	cp := a.lastDisp
+	a.mu.Unlock()
+	if cp.Seq == 0 {
+		return
+	}
+	cps := make([]endpoint.Checkpoint, len(a.workers))
+	for i := range cps {
+		cps[i] = endpoint.Checkpoint{Worker: i, Seq: cp.Seq, Pos: cp.Pos, Time: cp.Time}
+	}
+	if err := a.ap.SaveCheckpoints(ctx, a.schema, a.stream, cps); err == nil {
+		for _, w := range a.workers {
+			w.committed.Store(max(w.committed.Load(), cp.Seq))
+		}
+		a.sh.applied.Store(cp.Seq)
+	}
+}
+
+// barrier waits until every worker has committed everything dispatched to it.
+func (a *applier) barrier(ctx context.Context) error {
+	for {
+		busy := false
+		for _, w := range a.workers {
+			if w.committed.Load() < w.dispatched {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			clear(a.pending)
+			return nil
+		}
+		select {
+		case <-a.notify:
+		case err := <-a.failed:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// dispatch routes one transaction.
+func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
+	a.mu.Lock()
+	a.current = t.Time
+	a.caughtUp = false
+	a.mu.Unlock()
+	select {
+	case err := <-a.failed:
+		return err
+	default:
+	}
+	if len(t.Events) == 1 && t.Events[0].Op == change.OpDDL {
+		return a.applyDDL(ctx, t)
+	}
+	safe := t.Seq <= a.hw
+	if !safe {
+		c, err := a.rd.ComparePositions(t.Pos, a.p1)
+		if err != nil {
+			return errs.New(errs.KindInternal, errs.CodeIncrStore, "bad position in the change store: "+err.Error(),
+				"The change store is damaged; release the project and start again.")
+		}
+		safe = c <= 0
+	}
+	a.mu.Lock()
+	a.safeMode = safe
+	a.mu.Unlock()
+	units := map[int]*incrUnit{}
+	var order []int
+	whole := a.cfg.EnableSequencingWithinTxn
+	txnWorker := -1
+	for i := range t.Events {
+		ev := &t.Events[i]
+		if !a.types[ev.Op.String()] {
+			continue
+		}
+		ti, err := a.table(ctx, ev.Schema, ev.Table)
+		if err != nil {
+			return err
+		}
+		if !ti.selected {
+			continue
+		}
+		rc, err := ti.change(ev)
+		if err != nil {
+			return err
+		}
+		w := a.route(ti, &rc)
+		if whole {
+			if txnWorker < 0 {
+				txnWorker = w
+			}
+			w = txnWorker
+		}
+		if err := a.claim(ctx, ti, &rc, w, t.Seq); err != nil {
+			return err
+		}
+		u := units[w]
+		if u == nil {
+			u = &incrUnit{seq: t.Seq, pos: t.Pos, time: t.Time, safe: safe}
+			units[w] = u
+			order = append(order, w)
+		}
+		u.changes = append(u.changes, rc)
+		u.bytes += rc.Before.Size() + rc.After.Size()
+		a.count(ti.src, ev.Op)
+	}
+	for _, w := range order {
+		if err := a.send(ctx, w, units[w]); err != nil {
+			return err
+		}
+	}
+	a.mu.Lock()
+	a.lastDisp = endpoint.Checkpoint{Seq: t.Seq, Pos: t.Pos, Time: t.Time}
+	a.mu.Unlock()
+	return nil
+}
+
+// route picks the worker of a change: a hash of the table and the row's key (the before
+// image's for updates and deletes), or of the table alone when it has no key. Deterministic,
+// so a replay after a crash routes every change to the worker whose checkpoint covers it.
+func (a *applier) route(ti *tableInfo, rc *endpoint.RowChange) int {
+	n := len(a.workers)
+	var h maphash.Hash
+	h.SetSeed(a.seed)
+	h.WriteString(ti.src)
+	if len(rc.Key) > 0 {
+		row := rc.Before
+		if rc.Op == change.OpInsert {
+			row = rc.After
+		}
+		if k, ok := keyValues(rc.Cols, rc.Key, row); ok {
+			h.WriteString(k)
+		}
+	}
+	return int(h.Sum64() % uint64(n))
+}
+
+// claim registers the change's keys for worker w, waiting for a barrier first when
+// another worker holds uncommitted work on one of them.
+func (a *applier) claim(ctx context.Context, ti *tableInfo, rc *endpoint.RowChange, w int, seq uint64) error {
+	keys := ti.causalKeys(rc)
+	for _, k := range keys {
+		if p, ok := a.pending[k]; ok && p.worker != w && a.workers[p.worker].committed.Load() < p.seq {
+			if err := a.barrier(ctx); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	if len(a.pending) > incrPendingLimit {
+		if err := a.barrier(ctx); err != nil {
+			return err
+		}
+	}
+	for _, k := range keys {
+		a.pending[k] = pendingKey{worker: w, seq: seq}
+	}
+	return nil
+}
+
+// send queues a unit on its worker unless the worker applied it before this run.
+func (a *applier) send(ctx context.Context, w int, u *incrUnit) error {
+	if u.seq <= a.skip[w] {
+		return nil
+	}
+	rows := len(u.changes)
+	if a.rows != nil {
+		if err := a.rows.WaitN(ctx, min(rows, a.rows.Burst())); err != nil {
+			return err
+		}
+	}
+	if a.bytes != nil {
+		if err := a.bytes.WaitN(ctx, min(u.bytes, a.bytes.Burst())); err != nil {
+			return err
+		}
+	}
+	wk := a.workers[w]
+	wk.dispatched = u.seq
+	wk.dispSeen.Store(u.seq)
+	select {
+	case wk.in <- u:
+		return nil
+	case err := <-a.failed:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (a *applier) count(src string, op change.Op) {
+	if !a.cfg.EnableIncrSyncStatistics {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.stats[src]
+	if c == nil {
+		c = &IncrTableCounts{Table: src}
+		a.stats[src] = c
+	}
+	switch op {
+	case change.OpInsert:
+		c.Inserts++
+	case change.OpUpdate:
+		c.Updates++
+	case change.OpDelete:
+		c.Deletes++
+	case change.OpDDL:
+		c.DDLs++
+	}
+}

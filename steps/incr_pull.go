@@ -1,0 +1,142 @@
+package steps
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/errs"
+)
+
+// IncrLogPull runs TRANSFER_INCR_LOG_PULL. On its first run it records P0, the source log
+// position before the full copy starts (or the position at incrTransferConfig.startTimestamp
+// for an incremental-only project), then detaches and keeps capturing the log from there
+// into the project's durable change store for as long as the project runs.
+//
+// Resumption: the change store's last transaction carries the position just past it, so
+// after a stop or crash capture continues exactly there (transactions are appended whole).
+// Connection losses are retried with backoff forever (logged); a purged log fails the step
+// with CodeIncrPositionGone. Retention: segments older than storeLogKeptHour whose changes
+// INCR_TRANSFER has applied are deleted every minute.
+func IncrLogPull(ctx context.Context, env *Env) error {
+	rd, err := need[endpoint.ChangeReader](env.Source, "source", "capture its change log")
+	if err != nil {
+		return err
+	}
+	var p0 incrPoint
+	ok, err := getJSON(ctx, env, incrP0Key, &p0)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if p0, err = sampleP0(ctx, env, rd); err != nil {
+			return err
+		}
+		if err := putJSON(ctx, env, incrP0Key, p0); err != nil {
+			return err
+		}
+		env.Logf(ctx, "INFO", "change capture starts at source position %s", p0.Pos)
+	}
+	sh, release, err := acquireShared(env)
+	if err != nil {
+		return err
+	}
+	defer release()
+	env.Detach()
+
+	sel := newSelector(env.Project)
+	keep := time.Duration(env.Project.IncrTransferConfig.StoreLogKeptHour) * time.Hour
+	var last atomic.Pointer[change.Txn]
+	stop := make(chan struct{})
+	defer close(stop)
+	go pullHousekeeping(ctx, env, sh, keep, &last, stop)
+
+	wait := 200 * time.Millisecond
+	for {
+		from := p0.Pos
+		if _, pos, _, ok := sh.store.Last(); ok {
+			from = pos
+		}
+		sh.streaming.Store(true)
+		started := time.Now()
+		err := rd.StreamChanges(ctx, from, sel.want, func(t *change.Txn) error {
+			if err := sh.store.Append(t); err != nil {
+				return err
+			}
+			last.Store(&change.Txn{Seq: t.Seq, Pos: t.Pos, Time: t.Time})
+			return nil
+		})
+		sh.streaming.Store(false)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		e := errs.As(err)
+		if e.Kind != errs.KindUnavailable {
+			return err
+		}
+		if time.Since(started) > time.Minute {
+			wait = 200 * time.Millisecond
+		}
+		env.Logf(ctx, "WARN", "change capture interrupted, reconnecting from %s in %s: %s", from, wait, e.FullMessage())
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+// sampleP0 picks where capture starts.
+func sampleP0(ctx context.Context, env *Env, rd endpoint.ChangeReader) (incrPoint, error) {
+	now := env.Now().Unix()
+	cfg := env.Project.IncrTransferConfig
+	if cfg.StartTimestamp != nil && *cfg.StartTimestamp > 0 && !env.Project.EnableFullTransfer {
+		pos, err := rd.PositionAtTime(ctx, *cfg.StartTimestamp)
+		if err != nil {
+			return incrPoint{}, err
+		}
+		return incrPoint{Pos: pos, Time: *cfg.StartTimestamp}, nil
+	}
+	var pos string
+	err := retryUnavailable(ctx, env, "reading the source log position", func() error {
+		var err error
+		pos, err = rd.CurrentPosition(ctx)
+		return err
+	})
+	return incrPoint{Pos: pos, Time: now}, err
+}
+
+// pullHousekeeping persists the capture status every second and trims the store every minute.
+func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.Duration, last *atomic.Pointer[change.Txn], stop <-chan struct{}) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	lastTrim := time.Now()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		st := IncrPullState{Streaming: sh.streaming.Load(), Sampled: time.Now().UnixMilli()}
+		if seq, pos, ts, ok := sh.store.Last(); ok {
+			st.PulledSeq, st.PulledPos, st.PulledTime = seq, pos, ts
+		}
+		st.StoreBytes = sh.store.Stats().Bytes
+		_ = putJSON(ctx, env, incrPullKey, st)
+		if time.Since(lastTrim) >= time.Minute {
+			lastTrim = time.Now()
+			if applied := sh.applied.Load(); applied > 0 {
+				if n, err := sh.store.Trim(applied, time.Now().Add(-keep)); err != nil {
+					env.Logf(ctx, "WARN", "change store retention failed: %v", err)
+				} else if n > 0 {
+					env.Log.Info("change store segments removed", "segments", n)
+				}
+			}
+		}
+	}
+}

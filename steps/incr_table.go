@@ -1,0 +1,169 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/schema"
+)
+
+// table resolves a source table to its apply-side info, reading the target definition
+// once (the cache is dropped after every applied DDL).
+func (a *applier) table(ctx context.Context, db, name string) (*tableInfo, error) {
+	id := strings.ToLower(db + "." + name)
+	if ti := a.tables[id]; ti != nil {
+		return ti, nil
+	}
+	dst, filter, ok := a.sel.table(db, name)
+	ti := &tableInfo{selected: ok, src: db + "." + name, proj: map[string]*projection{}}
+	if ok {
+		var t *schema.Table
+		err := retryUnavailable(ctx, a.env, "reading the target table "+dst.Schema+"."+dst.Name, func() error {
+			var err error
+			t, err = a.sink.ReadTable(ctx, dst.Schema, dst.Name)
+			return err
+		})
+		if err != nil {
+			return nil, errs.New(errs.KindNotFound, errs.CodeIncrApply,
+				fmt.Sprintf("changes of %s.%s cannot be applied: target table %s.%s: %s", db, name, dst.Schema, dst.Name, errs.As(err).FullMessage()),
+				"Create the table on the target (or let godwit apply its CREATE TABLE by listing CREATE_TABLE in supportDDLTypes) and resume.")
+		}
+		ti.target = t
+		if len(filter) > 0 {
+			ti.filter = map[string]bool{}
+			for _, c := range filter {
+				ti.filter[strings.ToLower(c)] = true
+			}
+		}
+		ti.key = t.KeyColumns()
+		if len(t.PrimaryKey) > 0 {
+			ti.uniques = append(ti.uniques, t.PrimaryKey)
+		}
+		for _, ix := range t.Indexes {
+			if !ix.Unique {
+				continue
+			}
+			var cols []string
+			for _, p := range ix.Parts {
+				cols = append(cols, p.Column)
+			}
+			ti.uniques = append(ti.uniques, cols)
+		}
+	}
+	a.tables[id] = ti
+	return ti, nil
+}
+
+// change maps a row event onto the target: the columns written are the event's columns
+// that exist on the target, are not generated, and pass the column filter.
+func (ti *tableInfo) change(ev *change.Event) (endpoint.RowChange, error) {
+	sig := strings.Join(ev.Columns, "\x00")
+	p := ti.proj[sig]
+	if p == nil {
+		p = &projection{}
+		for i, c := range ev.Columns {
+			col := ti.target.Column(c)
+			if col == nil || col.Generated != "" {
+				continue
+			}
+			if ti.filter != nil && !ti.filter[strings.ToLower(c)] {
+				continue
+			}
+			p.cols = append(p.cols, col.Name)
+			p.idx = append(p.idx, i)
+		}
+		for _, k := range ti.key {
+			if !containsFold(p.cols, k) {
+				return endpoint.RowChange{}, errs.New(errs.KindInternal, errs.CodeIncrApply,
+					fmt.Sprintf("a change of %s lacks key column %s of the target table", ti.src, k),
+					"The source and target tables differ; compare them and resume.")
+			}
+		}
+		ti.proj[sig] = p
+	}
+	rc := endpoint.RowChange{Op: ev.Op, Table: ti.target, Key: ti.key, Cols: p.cols}
+	pick := func(r change.Row) (change.Row, error) {
+		if r == nil {
+			return nil, nil
+		}
+		out := make(change.Row, len(p.idx))
+		for i, j := range p.idx {
+			if j >= len(r) {
+				return nil, fmt.Errorf("row image of %s has %d values for %d columns", ti.src, len(r), len(ev.Columns))
+			}
+			out[i] = r[j]
+		}
+		return out, nil
+	}
+	var err error
+	if rc.Before, err = pick(ev.Before); err != nil {
+		return rc, errs.New(errs.KindInternal, errs.CodeIncrDecode, err.Error(), "The change store is inconsistent; release and restart the project.")
+	}
+	if rc.After, err = pick(ev.After); err != nil {
+		return rc, errs.New(errs.KindInternal, errs.CodeIncrDecode, err.Error(), "The change store is inconsistent; release and restart the project.")
+	}
+	return rc, nil
+}
+
+// causalKeys are the table-qualified values of every unique key in the change's images.
+// Tuples with a NULL are left out (they never conflict).
+func (ti *tableInfo) causalKeys(rc *endpoint.RowChange) []string {
+	if len(ti.uniques) == 0 {
+		return []string{"\x01" + ti.src} // a table without keys is one causality domain
+	}
+	var out []string
+	for ui, u := range ti.uniques {
+		for _, r := range []change.Row{rc.Before, rc.After} {
+			if r == nil {
+				continue
+			}
+			if k, ok := keyValues(rc.Cols, u, r); ok {
+				out = append(out, ti.src+"\x00"+strconv.Itoa(ui)+"\x00"+k)
+			}
+		}
+	}
+	return out
+}
+
+// keyValues encodes the values of cols (by name) in row r; ok is false when a column is
+// missing or NULL. Strings compare case-insensitively (MySQL's default collations), which
+// can only merge keys — never split one — so ordering stays safe.
+func keyValues(rowCols, cols []string, r change.Row) (string, bool) {
+	var b []byte
+	for _, c := range cols {
+		j := -1
+		for i, rc := range rowCols {
+			if strings.EqualFold(rc, c) {
+				j = i
+				break
+			}
+		}
+		if j < 0 || j >= len(r) || r[j] == nil {
+			return "", false
+		}
+		switch x := r[j].(type) {
+		case int64:
+			b = strconv.AppendInt(b, x, 10)
+		case uint64:
+			b = strconv.AppendUint(b, x, 10)
+		case float64:
+			b = strconv.AppendUint(b, math.Float64bits(x), 16)
+		case float32:
+			b = strconv.AppendUint(b, math.Float64bits(float64(x)), 16)
+		case []byte:
+			b = append(b, strings.ToLower(strings.TrimRight(string(x), " "))...)
+		case string:
+			b = append(b, strings.ToLower(strings.TrimRight(x, " "))...)
+		default:
+			b = fmt.Append(b, x)
+		}
+		b = append(b, 0)
+	}
+	return string(b), true
+}
