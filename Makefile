@@ -13,9 +13,10 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 BIN ?= bin/godwit
-RACE_PKGS ?= ./model/... ./errs/... ./change/... ./schema/... ./client/... ./cmd/godwit/... ./api/... ./meta/... ./secret/...
+RACE_PKGS ?= ./model/... ./errs/... ./change/... ./schema/... ./client/... ./cmd/godwit/... ./api/... ./meta/... ./secret/... ./changestore/...
 TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 15s
+FUZZSHORT ?= 3s # per fuzz target in `make test`
 LDFLAGS ?= -X main.version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: help build deps demo test vet fuzz bench soak clean
@@ -63,6 +64,7 @@ vet:
 test: deps vet
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)
 
 # fuzz runs each Fuzz target on its own (go test -fuzz accepts one target per package run).
 fuzz:

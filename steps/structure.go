@@ -3,10 +3,17 @@ package steps
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/meta"
+	"github.com/godwit/godwit/model"
 )
 
 // Struct runs STRUCT_TRANSFER: creates the target databases, tables (secondary indexes deferred
@@ -46,6 +53,9 @@ func Struct(ctx context.Context, env *Env) error {
 			}
 		} else {
 			env.Logf(ctx, "INFO", "created table %s", t.TargetKey())
+			if err := createUniquesForIncr(ctx, env, sw, t.Dst, defer_); err != nil {
+				return err
+			}
 		}
 		done++
 		env.Report(ctx, done*100/max(total, 1), nil, false)
@@ -120,8 +130,12 @@ func readQuoted(s string) (string, int) {
 
 func quoteBT(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
-// Index runs INDEX_TRANSFER: creates the secondary indexes deferred by STRUCT_TRANSFER.
-// CreateIndexes skips indexes that already exist, so the step is resumable.
+// Index runs INDEX_TRANSFER: creates the secondary indexes deferred by STRUCT_TRANSFER,
+// several tables at once (min(writeWorkerNum, 4) concurrent ALTER TABLEs: each is mostly a
+// sort on one core plus I/O, so a few in parallel overlap well). Progress is weighted by
+// the tables' data sizes and each table's state is persisted (INDEX_TRANSFER table rows:
+// PLANNED → FINISHED). CreateIndexes skips indexes that already exist, so the step is
+// resumable: a restart re-issues only what is missing.
 func Index(ctx context.Context, env *Env) error {
 	objs, err := ResolveObjects(ctx, env.Project, env.Source)
 	if err != nil {
@@ -131,15 +145,43 @@ func Index(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	for i, t := range objs.Tables {
-		if len(t.Dst.Indexes) == 0 {
-			continue
+	var todo []*TablePlan
+	var total int64
+	for i := range objs.Tables {
+		if t := &objs.Tables[i]; len(t.Dst.Indexes) > 0 {
+			todo = append(todo, t)
+			total += tableWeight(t)
 		}
-		if err := sw.CreateIndexes(ctx, t.Dst); err != nil {
-			return err
-		}
-		env.Logf(ctx, "INFO", "created %d indexes on %s", len(t.Dst.Indexes), t.TargetKey())
-		env.Report(ctx, (i+1)*100/len(objs.Tables), nil, false)
 	}
-	return nil
+	// Largest first, so the longest build does not start last.
+	sort.SliceStable(todo, func(i, j int) bool { return tableWeight(todo[i]) > tableWeight(todo[j]) })
+	var mu sync.Mutex
+	var done int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(clamp(env.Project.FullTransferConfig.WriteWorkerNum, 1, 4))
+	for _, t := range todo {
+		g.Go(func() error {
+			st := meta.TableState{ProjectID: env.Project.ID, Step: model.StepIndex, Table: t.Key, Target: t.TargetKey(),
+				Status: "RUNNING", Capacity: int64(len(t.Dst.Indexes)), Updated: env.Now()}
+			if err := env.Store.PutTable(gctx, &st); err != nil {
+				return err
+			}
+			t0 := time.Now()
+			if err := sw.CreateIndexes(gctx, t.Dst); err != nil {
+				return err
+			}
+			st.Status, st.Done, st.Updated = tableFinished, st.Capacity, env.Now()
+			if err := env.Store.PutTable(gctx, &st); err != nil {
+				return err
+			}
+			env.Logf(gctx, "INFO", "created %d indexes on %s in %.1fs", len(t.Dst.Indexes), t.TargetKey(), time.Since(t0).Seconds())
+			mu.Lock()
+			done += tableWeight(t)
+			p := int(done * 100 / max(total, 1))
+			mu.Unlock()
+			env.Report(gctx, p, nil, false)
+			return nil
+		})
+	}
+	return g.Wait()
 }
