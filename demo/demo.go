@@ -60,6 +60,10 @@ type Options struct {
 	Log *slog.Logger
 	// Interval is the progress poll interval; 0 means 300 ms.
 	Interval time.Duration
+	// Incr is how long the incremental phase writes to the source after the migration
+	// (a SYNC project applies the writes live, with delay and rate shown each second);
+	// 0 skips the phase.
+	Incr time.Duration
 	// Ready, if set, is called after the summary is printed while godwit still serves
 	// (tests use it to query the live API).
 	Ready func(*Summary)
@@ -79,8 +83,9 @@ type Summary struct {
 	TotalTime     time.Duration
 	VerifyResult  string // FULL_VERIFIER verifyResult: CONSISTENT | INCONSISTENT | ""
 	VerifyMessage string
-	Failure       string // the failed step's error, if any
-	DataDir       string // godwit's temp data dir (removed when Run returns)
+	Failure       string       // the failed step's error, if any
+	Incr          *IncrSummary // the incremental phase (nil when skipped)
+	DataDir       string       // godwit's temp data dir (removed when Run returns)
 }
 
 // OK reports whether the migration finished and verification found the copy CONSISTENT.
@@ -112,6 +117,12 @@ func Run(ctx context.Context, o Options) (sum *Summary, err error) {
 		return nil, err
 	}
 	sum, err = r.migrate(ctx)
+	if err == nil && o.Incr > 0 {
+		sum.Incr, err = r.incrPhase(ctx, r.srcID, r.dstID, o.Incr)
+		if err == nil && !sum.Incr.Identical {
+			err = fmt.Errorf("%w: shop.orders differs after incremental sync", ErrNotOK)
+		}
+	}
 	if sum != nil {
 		r.printSummary(sum)
 		if o.Ready != nil {
@@ -140,6 +151,8 @@ type runner struct {
 	user, pw string
 	seeded   int64
 	c        *client.Client
+	srcID    string // data source ids created by migrate
+	dstID    string
 }
 
 func (r *runner) say(format string, a ...any) {

@@ -50,6 +50,7 @@ func (r *runner) migrate(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: create target data source: %w", err)
 	}
+	r.srcID, r.dstID = src.ID, dst.ID
 	r.say("data sources %s (source, %s) and %s (target, %s)", src.ID, src.Version, dst.ID, dst.Version)
 	p, err := r.c.CreateProject(ctx, projectBody(src.ID, dst.ID))
 	if err != nil {
@@ -120,6 +121,14 @@ func (r *runner) printSummary(s *Summary) {
 	fmt.Fprintf(w, "verification   %s%s\n", verify, prefixed(" — ", s.VerifyMessage))
 	if s.Failure != "" {
 		fmt.Fprintf(w, "failure        %s\n", s.Failure)
+	}
+	if in := s.Incr; in != nil {
+		same := "identical on both sides"
+		if !in.Identical {
+			same = "DIFFERENT on the target"
+		}
+		fmt.Fprintf(w, "incremental    project %s: %d source transactions, %d rows applied, max delay %s, caught up %s after the writer stopped; shop.orders %s\n",
+			in.ProjectID, in.Transactions, in.RowsApplied, in.MaxDelay.Round(time.Millisecond), in.CatchUp.Round(time.Millisecond), same)
 	}
 	fmt.Fprintf(w, "\nAPI            %s/api/v1   user %s   password %s\n", s.APIURL, s.User, s.Password)
 	fmt.Fprintf(w, "  curl -u %s:%s %s/api/v1/projects\n", s.User, s.Password, s.APIURL)
