@@ -50,15 +50,15 @@ func (r *runner) incrPhase(ctx context.Context, srcID, dstID string, d time.Dura
 		return sum, err
 	}
 	defer src.Close()
-	var maxID int64
-	if err := src.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM orders").Scan(&maxID); err != nil {
+	ids, err := orderIDs(ctx, src)
+	if err != nil {
 		return sum, err
 	}
 	r.say("writing to shop.orders on the source for %s; godwit applies it live:", d)
 	wctx, stop := context.WithTimeout(ctx, d)
 	defer stop()
 	done := make(chan error, 1)
-	go func() { done <- writeOrders(wctx, src, maxID, &sum.Transactions) }()
+	go func() { done <- writeOrders(wctx, src, ids, &sum.Transactions) }()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 loop:
@@ -133,10 +133,10 @@ func (r *runner) waitIncr(ctx context.Context, id string, ok func(*client.IncrSt
 
 // writeOrders runs small transactions until ctx ends: updates of random orders, and every
 // third transaction a new order copied from an existing one, every tenth a delete.
-func writeOrders(ctx context.Context, db *sql.DB, maxID int64, n *int64) error {
-	next := maxID
+func writeOrders(ctx context.Context, db *sql.DB, ids []int64, n *int64) error {
+	next := ids[len(ids)-1]
 	for i := 0; ctx.Err() == nil; i++ {
-		id := 1 + rand.Int64N(max(maxID, 1))
+		id := ids[rand.IntN(len(ids))]
 		var err error
 		switch {
 		case i%10 == 9:
@@ -157,6 +157,27 @@ func writeOrders(ctx context.Context, db *sql.DB, maxID int64, n *int64) error {
 		*n++
 	}
 	return nil
+}
+
+// orderIDs lists the existing order ids, ascending (the sample ids are sparse).
+func orderIDs(ctx context.Context, db *sql.DB) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, "SELECT id FROM orders ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("demo: shop.orders is empty")
+	}
+	return ids, rows.Err()
 }
 
 func showMasterStatus(ctx context.Context, db *sql.DB, file *string, pos *int64) error {

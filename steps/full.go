@@ -3,12 +3,10 @@ package steps
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"sort"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
@@ -17,13 +15,12 @@ import (
 	"github.com/godwit/godwit/model"
 )
 
-// Copy tuning. Memory held per worker is at most one write batch.
+// Chunk sizing: a chunk holds about chunkTargetBytes of source data, within
+// [chunkMinRows, chunkMaxRows] rows (see chunkRows).
 const (
-	chunkTargetBytes = 16 << 20 // bytes of source data per chunk
+	chunkTargetBytes = 16 << 20
 	chunkMinRows     = 1000
 	chunkMaxRows     = 50000
-	batchMaxRows     = 2000
-	batchMaxBytes    = 4 << 20
 )
 
 // Table state statuses.
@@ -48,11 +45,20 @@ type tableExtra struct {
 }
 
 // Full runs FULL_TRANSFER: every selected table is split into key-range chunks (persisted
-// before any row moves), and readWorkerNum workers copy chunks concurrently, each chunk as a
-// stream of idempotent batches (REPLACE by key). A chunk is marked done only after its last
-// batch committed; after a crash, done chunks are skipped and in-flight ones redone. Tables
-// without a primary or unique key are copied as one chunk and truncated on the target before
-// every (re)start of that chunk.
+// before any row moves), and a pipeline of readWorkerNum readers and writeWorkerNum writers
+// joined by a bounded queue copies the chunks of all tables concurrently (copy_pipeline.go),
+// each chunk as a stream of idempotent batches (LOAD DATA … REPLACE, or REPLACE statements).
+// A chunk is marked done only after its last batch committed; after a crash, done chunks
+// are skipped and in-flight ones redone.
+//
+// Tables without a primary key or a NOT NULL unique key cannot be written idempotently:
+// each is copied as one chunk (one stream) and its target table is truncated before every
+// (re)start of that chunk, so a restart never duplicates rows (precheck reports such tables
+// and the truncation; see nonePkUkTruncateDstTable).
+//
+// Control: throttleRps (rows/s), throttleIOPS (bytes/s) and speedLimit windows hold the read
+// rate, which the bounded queue passes on to the writes; fullTransferSpeedMode shapes the
+// pipeline (copy_tuning.go).
 func Full(ctx context.Context, env *Env) error {
 	objs, err := ResolveObjects(ctx, env.Project, env.Source)
 	if err != nil {
@@ -70,8 +76,15 @@ func Full(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	c := &copier{env: env, reader: reader, writer: writer, meter: &rateMeter{},
-		limiter: throttle(env.Project.FullTransferConfig.ThrottleRps)}
+	cfg := env.Project.FullTransferConfig
+	for _, w := range cfg.SpeedLimit {
+		if err := w.Validate(); err != nil {
+			return errs.Invalid("fullTransferConfig.%v", err)
+		}
+	}
+	tu := tuningFor(cfg)
+	c := &copier{env: env, reader: reader, writer: writer, meter: &rateMeter{}, tuning: tu,
+		throttle: newThrottler(cfg, tu, env.Now), started: env.Now()}
 	c.sw, _ = env.Sink.(endpoint.SchemaWriter)
 
 	states, err := env.Store.ListTables(ctx, env.Project.ID, model.StepFull)
@@ -82,13 +95,15 @@ func Full(ctx context.Context, env *Env) error {
 	for _, s := range states {
 		byTable[s.Table] = s
 	}
-	var jobs []chunkJob
+	var perTable [][]chunkJob
 	for i := range objs.Tables {
 		tp := &objs.Tables[i]
 		st, ok := byTable[tp.Key]
 		if ok && st.Status == tableFinished {
 			c.meter.processed.Add(st.Done)
 			c.meter.capacity.Add(st.Done)
+			c.meter.processedBytes.Add(st.Bytes)
+			c.tables.add(tp.Key, &st, tableExtra{}, st.Done, tableWeight(tp))
 			continue
 		}
 		if !ok || st.Status == "" || st.Status == "INIT" {
@@ -100,21 +115,51 @@ func Full(ctx context.Context, env *Env) error {
 		if err != nil {
 			return err
 		}
-		jobs = append(jobs, js...)
+		if len(js) > 0 {
+			perTable = append(perTable, js)
+		}
 	}
-	env.Logf(ctx, "INFO", "full copy: %d tables, %d chunks to copy", len(objs.Tables), len(jobs))
+	jobs := interleave(perTable)
+	c.progress0 = c.tables.progress()
+	env.Logf(ctx, "INFO", "full copy: %d tables, %d chunks to copy with %d readers and %d writers (%s mode)",
+		len(objs.Tables), len(jobs), tu.readers, tu.writers, cfg.FullTransferSpeedMode)
 	return c.run(ctx, jobs)
 }
 
-type copier struct {
-	env     *Env
-	reader  endpoint.RowReader
-	writer  endpoint.RowWriter
-	sw      endpoint.SchemaWriter
-	meter   *rateMeter
-	limiter *rate.Limiter
+// interleave orders the chunks so that several tables are copied at once: tables without a
+// key (one long stream each) first, then the chunks of all tables round-robin.
+func interleave(perTable [][]chunkJob) []chunkJob {
+	sort.SliceStable(perTable, func(i, j int) bool { return !perTable[i][0].keyed && perTable[j][0].keyed })
+	var out []chunkJob
+	for k := 0; ; k++ {
+		added := false
+		for _, js := range perTable {
+			if k < len(js) {
+				out = append(out, js[k])
+				added = true
+			}
+		}
+		if !added {
+			return out
+		}
+	}
+}
 
-	tables tableBook
+type copier struct {
+	env      *Env
+	reader   endpoint.RowReader
+	writer   endpoint.RowWriter
+	sw       endpoint.SchemaWriter
+	meter    *rateMeter
+	tuning   copyTuning
+	throttle *throttler
+
+	mem       *semaphore.Weighted // bytes of batches queued or being written (see copy_pipeline.go)
+	memBudget int64
+
+	tables    tableBook
+	started   time.Time // this run's start
+	progress0 float64   // weighted progress when this run started
 }
 
 // plan splits a table into chunks and persists the plan before any row is copied.
@@ -175,11 +220,12 @@ func (c *copier) pending(ctx context.Context, tp *TablePlan, st *meta.TableState
 		return nil, err
 	}
 	var jobs []chunkJob
-	var done int64
+	var done, doneBytes int64
 	doneChunks := 0
 	for _, s := range cs {
 		if s.Status == meta.ChunkDone {
 			done += s.Rows
+			doneBytes += s.Bytes
 			doneChunks++
 			continue
 		}
@@ -195,7 +241,8 @@ func (c *copier) pending(ctx context.Context, tp *TablePlan, st *meta.TableState
 	}
 	c.meter.processed.Add(done)
 	c.meter.capacity.Add(max(st.Capacity, done))
-	c.tables.add(tp.Key, st, tableExtra{Chunks: len(cs), ChunksDone: doneChunks, ResumedChunks: doneChunks}, done)
+	c.meter.processedBytes.Add(doneBytes)
+	c.tables.add(tp.Key, st, tableExtra{Chunks: len(cs), ChunksDone: doneChunks, ResumedChunks: doneChunks}, done, tableWeight(tp))
 	if doneChunks > 0 {
 		c.env.Logf(ctx, "INFO", "table %s: resuming, %d of %d chunks already copied (%d rows) are skipped", tp.Key, doneChunks, len(cs), done)
 	}
@@ -205,158 +252,11 @@ func (c *copier) pending(ctx context.Context, tp *TablePlan, st *meta.TableState
 	return jobs, nil
 }
 
-// run copies the jobs with readWorkerNum workers and reports metrics once a second.
-func (c *copier) run(ctx context.Context, jobs []chunkJob) error {
-	workers := max(1, c.env.Project.FullTransferConfig.ReadWorkerNum)
-	g, gctx := errgroup.WithContext(ctx)
-	queue := make(chan chunkJob) // owned by the feeder goroutine below, which closes it
-	g.Go(func() error {
-		defer close(queue)
-		for _, j := range jobs {
-			select {
-			case queue <- j:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
-		return nil
-	})
-	for range workers {
-		g.Go(func() error {
-			for j := range queue {
-				if err := c.copyChunk(gctx, j); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+// tableWeight is a table's share of the copy for the byte-weighted progress: its data size
+// from the catalog, or its estimated rows × 256 when the size is unknown.
+func tableWeight(tp *TablePlan) int64 {
+	if tp.Src.DataLength > 0 {
+		return tp.Src.DataLength
 	}
-	stop := make(chan struct{})
-	reported := make(chan struct{})
-	go func() {
-		defer close(reported)
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case now := <-t.C:
-				info := c.meter.sample(now)
-				c.env.Report(ctx, c.meter.progress(), &info, true)
-			}
-		}
-	}()
-	err := g.Wait()
-	close(stop)
-	<-reported
-	info := c.meter.sample(c.env.Now())
-	if err == nil {
-		p := c.meter.processed.Load()
-		info.ProcessedRecords, info.Capacity = model.Int64(p), model.Int64(p)
-	}
-	c.env.Report(context.WithoutCancel(ctx), c.meter.progress(), &info, true)
-	return err
-}
-
-// copyChunk streams one chunk from source to target in idempotent batches, with retries
-// of transient failures, then marks it done.
-func (c *copier) copyChunk(ctx context.Context, j chunkJob) error {
-	var err error
-	for attempt := 0; attempt < 4; attempt++ {
-		if attempt > 0 {
-			c.env.Logf(ctx, "WARN", "table %s chunk %d: retrying after: %v", j.plan.Key, j.chunk.Seq, err)
-			select {
-			case <-time.After(time.Duration(attempt*attempt) * time.Second):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		var rows, bytes int64
-		if rows, bytes, err = c.copyOnce(ctx, j); err == nil {
-			if err := c.env.Store.FinishChunk(ctx, c.env.Project.ID, model.StepFull, j.plan.Key, j.chunk.Seq, rows, bytes, ""); err != nil {
-				return err
-			}
-			return c.tables.chunkDone(ctx, c.env, j.plan.Key, rows, bytes)
-		}
-		if ctx.Err() != nil || !retryable(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func (c *copier) copyOnce(ctx context.Context, j chunkJob) (int64, int64, error) {
-	if !j.keyed {
-		if c.sw == nil {
-			return 0, 0, errs.Unsupported("copying tables without a key into this target")
-		}
-		if err := c.sw.TruncateTable(ctx, j.plan.Dst.Schema, j.plan.Dst.Name); err != nil {
-			return 0, 0, err
-		}
-	}
-	var total, totalBytes int64
-	batch := make([]change.Row, 0, 256)
-	batchBytes := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if c.limiter != nil {
-			if err := c.limiter.WaitN(ctx, len(batch)); err != nil {
-				return err
-			}
-		}
-		t0 := time.Now()
-		n, err := c.writer.WriteRows(ctx, endpoint.WriteRequest{Table: j.plan.Dst, Columns: j.plan.Copy, Rows: batch})
-		if err != nil {
-			return errs.New(errs.KindUnavailable, errs.CodeCopyWrite,
-				fmt.Sprintf("writing %d rows into %s failed", len(batch), j.plan.TargetKey()),
-				"Check the target's error log and free space; the chunk is retried on resume.").Wrap(err)
-		}
-		c.meter.wrote(int64(len(batch)), n, time.Since(t0))
-		c.meter.processed.Add(int64(len(batch)))
-		total += int64(len(batch))
-		totalBytes += n
-		batch = batch[:0]
-		batchBytes = 0
-		return nil
-	}
-	t0 := time.Now()
-	var readRows int64
-	nb, err := c.reader.ReadChunk(ctx, endpoint.ReadRequest{Table: j.plan.Src, Columns: j.plan.Copy, Key: j.plan.KeyCols,
-		Where: j.plan.Where, Chunk: j.chunk}, func(r change.Row) error {
-		row := make(change.Row, len(r))
-		copy(row, r)
-		batch = append(batch, row)
-		batchBytes += row.Size()
-		readRows++
-		if len(batch) >= batchMaxRows || batchBytes >= batchMaxBytes {
-			return flush()
-		}
-		return nil
-	})
-	if err != nil {
-		c.meter.processed.Add(-total) // this attempt's rows will be counted again by the retry
-		var e *errs.Error
-		if errors.As(err, &e) {
-			return 0, 0, err
-		}
-		return 0, 0, errs.New(errs.KindUnavailable, errs.CodeCopyRead,
-			fmt.Sprintf("reading %s chunk %d failed", j.plan.Key, j.chunk.Seq),
-			"Check that the source is reachable; the chunk is retried on resume.").Wrap(err)
-	}
-	c.meter.read(readRows, nb, time.Since(t0))
-	if err := flush(); err != nil {
-		c.meter.processed.Add(-total)
-		return 0, 0, err
-	}
-	return total, totalBytes, nil
-}
-
-func throttle(rps *int64) *rate.Limiter {
-	if rps == nil || *rps <= 0 {
-		return nil
-	}
-	return rate.NewLimiter(rate.Limit(*rps), max(int(*rps), batchMaxRows))
+	return max(1, tp.Src.RowsEstimate) * 256
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -70,6 +71,7 @@ type applier struct {
 	notify  chan struct{} // a worker committed (cap 1)
 	failed  chan error    // a worker failed (cap len(workers))
 	pending map[string]pendingKey
+	savedAt time.Time // last saveCommon (dispatcher goroutine only)
 	rows    *rate.Limiter
 	bytes   *rate.Limiter
 
@@ -79,7 +81,7 @@ type applier struct {
 	lastDisp  endpoint.Checkpoint // the last transaction dispatched (or skipped)
 	safeMode  bool
 	caughtUp  bool
-	current   int64 // commit time of the txn being dispatched (0 when none)
+	current   int64 // estimated commit time (unix ms) of the txn being dispatched (0 when none)
 	stats     map[string]*IncrTableCounts
 	ddls      atomic.Int64
 	rowsDone  atomic.Int64
@@ -293,7 +295,10 @@ func (a *applier) idle(ctx context.Context) error {
 	a.mu.Unlock()
 	if !was {
 		a.env.Detach()
-		a.saveCommon(ctx)
+		if time.Since(a.savedAt) >= time.Second {
+			a.savedAt = time.Now()
+			a.saveCommon(ctx)
+		}
 	}
 	return nil
 }
@@ -346,7 +351,7 @@ func (a *applier) barrier(ctx context.Context) error {
 // dispatch routes one transaction.
 func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 	a.mu.Lock()
-	a.current = t.Time
+	a.current = a.sh.commitMillis(t.Seq, t.Time)
 	a.caughtUp = false
 	a.mu.Unlock()
 	select {

@@ -65,6 +65,7 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 			if err := sh.store.Append(t); err != nil {
 				return err
 			}
+			sh.noteCaptured(t.Seq, time.Now().UnixMilli())
 			last.Store(&change.Txn{Seq: t.Seq, Pos: t.Pos, Time: t.Time})
 			return nil
 		})

@@ -72,6 +72,25 @@ type incrShared struct {
 	store     *changestore.Store
 	streaming atomic.Bool   // the capture step is connected and reading
 	applied   atomic.Uint64 // low-water seq applied on the target (set by apply; read by retention)
+	captured  [captureRing]atomic.Int64 // wall time (unix ms) each recent seq was captured, by seq % captureRing
+}
+
+const captureRing = 1 << 14
+
+// noteCaptured records when seq was captured.
+func (sh *incrShared) noteCaptured(seq uint64, ms int64) { sh.captured[seq%captureRing].Store(ms<<1 | 1) }
+
+// commitMillis estimates a transaction's commit time in milliseconds. Binlog times have a
+// one-second resolution; a transaction captured within that second (live sync) was committed
+// no later than its capture, so the capture time is the better estimate; for a backlog the
+// end of the commit second is. The capture time is known only for recent seqs of this process.
+func (sh *incrShared) commitMillis(seq uint64, commitSec int64) int64 {
+	est := commitSec*1000 + 999
+	if v := sh.captured[seq%captureRing].Load(); v&1 == 1 {
+		// The slot may hold a newer seq's time; any capture time is still an upper bound.
+		est = min(est, v>>1)
+	}
+	return est
 }
 
 var (

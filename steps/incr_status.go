@@ -15,7 +15,7 @@ func (a *applier) startStatus(ctx context.Context) func() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(waitTick)
+		tick := time.NewTicker(statusTick)
 		defer tick.Stop()
 		var lastRows int64
 		lastAt := time.Now()
@@ -31,7 +31,7 @@ func (a *applier) startStatus(ctx context.Context) func() {
 			now := time.Now()
 			rows := a.rowsDone.Load()
 			inst := float64(rows-lastRows) / now.Sub(lastAt).Seconds()
-			rate = 0.5*rate + 0.5*inst
+			rate = 0.8*rate + 0.2*inst
 			lastRows, lastAt = rows, now
 			a.publish(ctx, now, int64(rate+0.5))
 		}
@@ -79,7 +79,7 @@ func (a *applier) publish(ctx context.Context, now time.Time, eps int64) {
 		st.Phase = "MONITORING"
 		st.DelayMillis = max(0, now.UnixMilli()-cp.Time*1000)
 	case oldest > 0:
-		st.DelayMillis = max(0, now.UnixMilli()-oldest*1000)
+		st.DelayMillis = max(0, now.UnixMilli()-oldest)
 	default:
 		st.DelayMillis = max(0, now.UnixMilli()-cp.Time*1000)
 	}

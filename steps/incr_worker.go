@@ -29,7 +29,7 @@ type incrWorker struct {
 	dispSeen   atomic.Uint64 // copy of dispatched for status readers
 	committed  atomic.Uint64 // last seq committed on the target
 	cpPos      atomic.Pointer[endpoint.Checkpoint]
-	headTime   atomic.Int64 // commit time of the oldest unit being applied (0 = none)
+	headTime   atomic.Int64 // estimated commit time (unix ms) of the oldest unit being applied (0 = none)
 	rows       atomic.Int64
 }
 
@@ -55,7 +55,7 @@ func (w *incrWorker) loop(ctx context.Context) {
 				break drain
 			}
 		}
-		w.headTime.Store(batch[0].time)
+		w.headTime.Store(w.a.sh.commitMillis(batch[0].seq, batch[0].time))
 		if err := w.apply(ctx, batch, rows); err != nil {
 			if ctx.Err() == nil {
 				w.a.failed <- err
@@ -122,5 +122,5 @@ func (w *incrWorker) alreadyApplied(ctx context.Context, seq uint64) (bool, erro
 	return false, nil
 }
 
-// waitTick is the status sampling period.
-const waitTick = time.Second
+// statusTick is the status sampling period.
+const statusTick = 250 * time.Millisecond

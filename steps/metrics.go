@@ -14,6 +14,7 @@ type rateMeter struct {
 	dstRows, dstBytes, dstNanos atomic.Int64
 	processed                   atomic.Int64
 	capacity                    atomic.Int64
+	processedBytes              atomic.Int64 // source bytes of the processed rows
 
 	last     time.Time
 	lastSnap [6]int64
@@ -69,4 +70,25 @@ func (m *rateMeter) progress() int {
 		return 0
 	}
 	return int(min(99, m.processed.Load()*100/c))
+}
+
+// progress is the copy's byte-weighted progress in percent (0..99 while running).
+func (c *copier) progress() int {
+	return int(min(99, c.tables.progress()*100))
+}
+
+// info samples the copy's metrics: the meter's rates and counters plus the source bytes
+// moved and the estimated remaining time, extrapolated from this run's progress rate
+// (unset until the run has progressed for a few seconds).
+func (c *copier) info(now time.Time) model.StepInfo {
+	info := c.meter.sample(now)
+	info.ProcessedBytes = model.Int64(c.meter.processedBytes.Load())
+	p := c.tables.progress()
+	if el := now.Sub(c.started).Seconds(); el >= 3 && p > c.progress0 {
+		rate := (p - c.progress0) / el
+		info.RemainingSeconds = model.Int64(int64((1 - p) / rate))
+	} else {
+		info.RemainingSeconds = nil
+	}
+	return info
 }

@@ -69,6 +69,11 @@ func Precheck(ctx context.Context, env *Env) error {
 	} else {
 		add(it)
 	}
+	if it, ok, err := noKeyTruncation(ctx, env, objs); err != nil {
+		return err
+	} else if ok {
+		add(it)
+	}
 	return finishPrecheck(ctx, env, items)
 }
 
@@ -115,6 +120,53 @@ func targetPresence(ctx context.Context, env *Env, objs *Objects) (endpoint.Chec
 		it.Message = "target objects are in the expected state"
 	}
 	return it, nil
+}
+
+// noKeyTruncation judges the tables without a primary or NOT NULL unique key, which the
+// full copy cannot write idempotently: it copies each as one stream and truncates its
+// target table before every (re)start of that stream. A target table of that kind that
+// already holds rows would lose them, so this FAILS (skippable) unless
+// fullTransferConfig.nonePkUkTruncateDstTable allows the truncation (then ALARM). With no
+// such table the item is absent (ok false).
+func noKeyTruncation(ctx context.Context, env *Env, objs *Objects) (endpoint.CheckItem, bool, error) {
+	p := env.Project
+	it := endpoint.CheckItem{Name: "NONE_PK_UK_TRUNCATE", Side: "DEST", Status: endpoint.CheckAlarm}
+	if !p.EnableFullTransfer {
+		return it, false, nil
+	}
+	sw, _ := env.Sink.(endpoint.SchemaWriter)
+	var noKey, withRows []string
+	for _, t := range objs.Tables {
+		if t.KeyCols != nil {
+			continue
+		}
+		noKey = append(noKey, t.TargetKey())
+		if sw == nil {
+			continue
+		}
+		_, hasRows, err := sw.TableExists(ctx, t.Dst.Schema, t.Dst.Name)
+		if err != nil {
+			return it, false, err
+		}
+		if hasRows {
+			withRows = append(withRows, t.TargetKey())
+		}
+	}
+	switch {
+	case len(noKey) == 0:
+		return it, false, nil
+	case len(withRows) > 0 && !p.FullTransferConfig.NonePkUkTruncateDstTable:
+		it.Status = endpoint.CheckFailed
+		it.Skippable = true
+		it.Message = "target tables without a primary or unique key already hold rows, and the full copy truncates such tables before it starts and on every restart: " + list(withRows)
+		it.Advice = "Empty them or map them to other names, or set fullTransferConfig.nonePkUkTruncateDstTable=true to allow the truncation."
+	case len(withRows) > 0:
+		it.Message = "target tables without a primary or unique key hold rows and will be truncated (nonePkUkTruncateDstTable): " + list(withRows)
+	default:
+		it.Message = "tables without a primary or unique key are copied as one stream each and truncated on the target before every (re)start of their copy: " + list(noKey)
+		it.Advice = "Add a primary key to make the copy resumable chunk by chunk and idempotent."
+	}
+	return it, true, nil
 }
 
 func list(s []string) string {

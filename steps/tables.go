@@ -17,11 +17,12 @@ type tableBook struct {
 }
 
 type tableEntry struct {
-	state meta.TableState
-	extra tableExtra
+	state  meta.TableState
+	extra  tableExtra
+	weight int64 // share in the byte-weighted progress (the table's data size)
 }
 
-func (b *tableBook) add(key string, st *meta.TableState, extra tableExtra, done int64) {
+func (b *tableBook) add(key string, st *meta.TableState, extra tableExtra, done, weight int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.m == nil {
@@ -29,7 +30,37 @@ func (b *tableBook) add(key string, st *meta.TableState, extra tableExtra, done 
 	}
 	s := *st
 	s.Done = done
-	b.m[key] = &tableEntry{state: s, extra: extra}
+	b.m[key] = &tableEntry{state: s, extra: extra, weight: max(1, weight)}
+}
+
+// progress is the byte-weighted completion in [0,1]: each table counts with its data size
+// and contributes done/estimated rows (1 when FINISHED, at most 0.99 before).
+func (b *tableBook) progress() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var w, p float64
+	for _, e := range b.m {
+		w += float64(e.weight)
+		p += float64(e.weight) * e.fraction()
+	}
+	if w == 0 {
+		return 0
+	}
+	return p / w
+}
+
+// fraction must be called with the book's mutex held.
+func (e *tableEntry) fraction() float64 {
+	if e.state.Status == tableFinished {
+		return 1
+	}
+	if e.extra.Chunks > 0 && e.state.Capacity <= 0 {
+		return min(0.99, float64(e.extra.ChunksDone)/float64(e.extra.Chunks))
+	}
+	if e.state.Capacity <= 0 {
+		return 0
+	}
+	return min(0.99, float64(e.state.Done)/float64(e.state.Capacity))
 }
 
 // chunkDone records a finished chunk and persists the table's state; the table becomes
