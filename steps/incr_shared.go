@@ -70,15 +70,17 @@ type IncrTableCounts struct {
 type incrShared struct {
 	refs      int
 	store     *changestore.Store
-	streaming atomic.Bool   // the capture step is connected and reading
-	applied   atomic.Uint64 // low-water seq applied on the target (set by apply; read by retention)
+	streaming atomic.Bool               // the capture step is connected and reading
+	applied   atomic.Uint64             // low-water seq applied on the target (set by apply; read by retention)
 	captured  [captureRing]atomic.Int64 // wall time (unix ms) each recent seq was captured, by seq % captureRing
 }
 
 const captureRing = 1 << 14
 
 // noteCaptured records when seq was captured.
-func (sh *incrShared) noteCaptured(seq uint64, ms int64) { sh.captured[seq%captureRing].Store(ms<<1 | 1) }
+func (sh *incrShared) noteCaptured(seq uint64, ms int64) {
+	sh.captured[seq%captureRing].Store(ms<<1 | 1)
+}
 
 // commitMillis estimates a transaction's commit time in milliseconds. Binlog times have a
 // one-second resolution; a transaction captured within that second (live sync) was committed
