@@ -3,7 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
+	"hash/fnv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,7 +65,6 @@ type applier struct {
 	skip   []uint64              // per worker: seqs <= skip[w] were applied before this run
 	types  map[string]bool       // recordTypeWhiteList
 	tables map[string]*tableInfo // by lower-case source "db.table"
-	seed   maphash.Seed
 
 	workers []*incrWorker
 	notify  chan struct{} // a worker committed (cap 1)
@@ -127,7 +126,7 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 	cfg := env.Project.IncrTransferConfig
 	a := &applier{env: env, cfg: cfg, ap: ap, sink: sink, rd: rd, tr: tr, sel: newSelector(env.Project),
 		schema: cfg.CheckpointSchema, stream: env.Project.ID, types: map[string]bool{},
-		tables: map[string]*tableInfo{}, seed: maphash.MakeSeed(), notify: make(chan struct{}, 1),
+		tables: map[string]*tableInfo{}, notify: make(chan struct{}, 1),
 		pending: map[string]pendingKey{}, stats: map[string]*IncrTableCounts{}}
 	if a.schema == "" {
 		a.schema = "godwit"
@@ -312,6 +311,11 @@ func (a *applier) saveCommon(ctx context.Context) {
 	if cp.Seq == 0 {
 		return
 	}
+	for _, w := range a.workers {
+		if w.committed.Load() > cp.Seq {
+			return // never move a checkpoint back
+		}
+	}
 	cps := make([]endpoint.Checkpoint, len(a.workers))
 	for i := range cps {
 		cps[i] = endpoint.Checkpoint{Worker: i, Seq: cp.Seq, Pos: cp.Pos, Time: cp.Time}
@@ -374,10 +378,21 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 	a.mu.Lock()
 	a.safeMode = safe
 	a.mu.Unlock()
-	units := map[int]*incrUnit{}
-	var order []int
+	// First pass: map, route and key every change. A transaction whose changes share a key
+	// value but route to different workers (e.g. a row's key updated twice) goes whole to
+	// the worker of its first change, like every transaction with enableSequencingWithinTxn:
+	// units of one transaction are sent together, so only one worker can order them. The
+	// decision depends on the transaction alone, so a replay routes it the same way.
+	type routed struct {
+		ti   *tableInfo
+		rc   endpoint.RowChange
+		w    int
+		keys []string
+		op   change.Op
+	}
+	var rs []routed
 	whole := a.cfg.EnableSequencingWithinTxn
-	txnWorker := -1
+	seen := map[string]int{}
 	for i := range t.Events {
 		ev := &t.Events[i]
 		if !a.types[ev.Op.String()] {
@@ -394,14 +409,26 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 		if err != nil {
 			return err
 		}
-		w := a.route(ti, &rc)
-		if whole {
-			if txnWorker < 0 {
-				txnWorker = w
+		r := routed{ti: ti, rc: rc, op: ev.Op}
+		r.w = a.route(ti, &r.rc)
+		r.keys = ti.causalKeys(&r.rc)
+		for _, k := range r.keys {
+			if w, ok := seen[k]; ok && w != r.w {
+				whole = true
 			}
-			w = txnWorker
+			seen[k] = r.w
 		}
-		if err := a.claim(ctx, ti, &rc, w, t.Seq); err != nil {
+		rs = append(rs, r)
+	}
+	units := map[int]*incrUnit{}
+	var order []int
+	for i := range rs {
+		r := &rs[i]
+		w := r.w
+		if whole {
+			w = rs[0].w
+		}
+		if err := a.claim(ctx, r.keys, w, t.Seq); err != nil {
 			return err
 		}
 		u := units[w]
@@ -410,9 +437,9 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 			units[w] = u
 			order = append(order, w)
 		}
-		u.changes = append(u.changes, rc)
-		u.bytes += rc.Before.Size() + rc.After.Size()
-		a.count(ti.src, ev.Op)
+		u.changes = append(u.changes, r.rc)
+		u.bytes += r.rc.Before.Size() + r.rc.After.Size()
+		a.count(r.ti.src, r.op)
 	}
 	for _, w := range order {
 		if err := a.send(ctx, w, units[w]); err != nil {
@@ -430,27 +457,26 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 // so a replay after a crash routes every change to the worker whose checkpoint covers it.
 func (a *applier) route(ti *tableInfo, rc *endpoint.RowChange) int {
 	n := len(a.workers)
-	var h maphash.Hash
-	h.SetSeed(a.seed)
-	h.WriteString(ti.src)
+	h := fnv.New64a() // fixed function: the same change routes to the same worker in every process
+	h.Write([]byte(strings.ToLower(ti.src)))
 	if len(rc.Key) > 0 {
 		row := rc.Before
 		if rc.Op == change.OpInsert {
 			row = rc.After
 		}
 		if k, ok := keyValues(rc.Cols, rc.Key, row); ok {
-			h.WriteString(k)
+			h.Write([]byte(k))
 		}
 	}
 	return int(h.Sum64() % uint64(n))
 }
 
-// claim registers the change's keys for worker w, waiting for a barrier first when
-// another worker holds uncommitted work on one of them.
-func (a *applier) claim(ctx context.Context, ti *tableInfo, rc *endpoint.RowChange, w int, seq uint64) error {
-	keys := ti.causalKeys(rc)
+// claim registers a change's keys for worker w, waiting for a barrier first when another
+// worker holds uncommitted work of an earlier transaction on one of them (the transaction's
+// own changes sharing a key are all on w: see dispatch).
+func (a *applier) claim(ctx context.Context, keys []string, w int, seq uint64) error {
 	for _, k := range keys {
-		if p, ok := a.pending[k]; ok && p.worker != w && a.workers[p.worker].committed.Load() < p.seq {
+		if p, ok := a.pending[k]; ok && p.worker != w && p.seq < seq && a.workers[p.worker].committed.Load() < p.seq {
 			if err := a.barrier(ctx); err != nil {
 				return err
 			}
