@@ -1,13 +1,15 @@
 // Package api assembles godwit's HTTP surface: the native REST API (/api/v1, package native),
-// the OMS v2 actions (/api/v2) and the OMS V3.3 progress endpoint (/api/omsp/…, package oms),
-// all on one mux over the one service.API.
+// the OMS v2 actions (/api/v2) and the OMS V3.3 progress endpoint (/api/omsp/…, package oms)
+// and the DRS v5 jobs (/v5/{project_id}/jobs…, package drs), all on one mux over the one
+// service.API.
 //
 // Every request gets, in this order: a request ID (X-Request-Id header, crypto/rand UUID),
-// panic recovery, authentication (HTTP Basic everywhere, Bearer tokens on the native API;
-// /api/v1/health and /api/v1/openapi.yaml are public), authorisation (readonly may only
-// read), a body size limit, and one access-log line (method, path, OMS action, status,
-// duration — never bodies or credentials). Errors raised here are written in the shape of
-// the adapter the path belongs to.
+// panic recovery, a body size limit (413 before anything reads the body), authentication
+// (HTTP Basic everywhere; Bearer tokens on the native API; on DRS paths also the SDK's AK/SK
+// signature and X-Auth-Token tokens; /api/v1/health and /api/v1/openapi.yaml are public),
+// authorisation (readonly may only read), and one access-log line (method, path, OMS
+// action, status, duration — never bodies or credentials). Errors raised here are written
+// in the shape of the adapter the path belongs to.
 package api
 
 import (
@@ -18,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/godwit/godwit/api/drs"
 	"github.com/godwit/godwit/api/internal/httpx"
 	"github.com/godwit/godwit/api/native"
 	"github.com/godwit/godwit/api/oms"
@@ -32,9 +35,11 @@ const DefaultMaxBodyBytes = 1 << 20
 type Config struct {
 	Users        []User
 	Tokens       []Token
-	MaxBodyBytes int64        // 0 = DefaultMaxBodyBytes
-	Version      string       // reported by /api/v1/health
-	Metrics      http.Handler // optional Prometheus handler at GET /metrics (authenticated)
+	AccessKeys   []AccessKey      // DRS AK/SK pairs (SDK-HMAC-SHA256 signatures)
+	Now          func() time.Time // clock for signature dates; default time.Now
+	MaxBodyBytes int64            // 0 = DefaultMaxBodyBytes
+	Version      string           // reported by /api/v1/health
+	Metrics      http.Handler     // optional Prometheus handler at GET /metrics (authenticated)
 }
 
 // New returns the HTTP handler of every API shape. With no users and no tokens configured
@@ -49,7 +54,11 @@ func New(svc service.API, cfg Config, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	native.New(svc, native.Options{Version: cfg.Version, Metrics: cfg.Metrics, Log: log}).Register(mux)
 	oms.New(svc, log).Register(mux)
+	drs.New(svc, log).Register(mux)
 	mux.HandleFunc("/", native.NotFound)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return &server{mux: mux, auth: newAuthenticator(cfg, log), limit: cfg.MaxBodyBytes, log: log}
 }
 
@@ -67,6 +76,7 @@ const (
 	shapeNative shapeKind = iota
 	shapeOMS
 	shapeV33
+	shapeDRS
 )
 
 func shapeOf(path string) shapeKind {
@@ -75,6 +85,8 @@ func shapeOf(path string) shapeKind {
 		return shapeOMS
 	case strings.HasPrefix(path, "/api/omsp/"):
 		return shapeV33
+	case strings.HasPrefix(path, "/v5/") || strings.HasPrefix(path, "/v5.1/") || strings.HasPrefix(path, "/v3/"):
+		return shapeDRS
 	}
 	return shapeNative
 }
@@ -85,6 +97,8 @@ func writeError(k shapeKind, w http.ResponseWriter, r *http.Request, status int,
 		oms.WriteError(w, r, status, e)
 	case shapeV33:
 		oms.WriteV33Error(w, r, status, e)
+	case shapeDRS:
+		drs.WriteError(w, r, status, e)
 	default:
 		native.WriteError(w, r, status, e)
 	}
@@ -139,14 +153,32 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("http request", attrs...)
 	}()
 
+	if r.ContentLength > s.limit {
+		writeError(kind, rec, r, http.StatusRequestEntityTooLarge, httpx.TooLarge(s.limit))
+		return
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(rec, r.Body, s.limit)
+	}
 	if !public(r) {
-		p, e := s.auth.authenticate(r, kind == shapeNative)
+		var p httpx.Principal
+		var e *errs.Error
+		if kind == shapeDRS {
+			p, e = s.auth.authenticateDRS(r)
+		} else {
+			p, e = s.auth.authenticate(r, kind == shapeNative)
+		}
 		if e != nil {
-			w.Header().Add("WWW-Authenticate", `Basic realm="godwit"`)
-			if kind == shapeNative {
-				w.Header().Add("WWW-Authenticate", `Bearer realm="godwit"`)
+			status := http.StatusUnauthorized
+			if e.Kind == errs.KindTooLarge {
+				status = http.StatusRequestEntityTooLarge
+			} else {
+				w.Header().Add("WWW-Authenticate", `Basic realm="godwit"`)
+				if kind == shapeNative {
+					w.Header().Add("WWW-Authenticate", `Bearer realm="godwit"`)
+				}
 			}
-			writeError(kind, rec, r, http.StatusUnauthorized, e)
+			writeError(kind, rec, r, status, e)
 			return
 		}
 		user = p.Name
@@ -159,13 +191,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r = r.WithContext(httpx.WithPrincipal(r.Context(), p))
-	}
-	if r.ContentLength > s.limit {
-		writeError(kind, rec, r, http.StatusRequestEntityTooLarge, httpx.TooLarge(s.limit))
-		return
-	}
-	if r.Body != nil {
-		r.Body = http.MaxBytesReader(rec, r.Body, s.limit)
 	}
 	s.mux.ServeHTTP(rec, r)
 }

@@ -1,12 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/godwit/godwit/api/drs"
 	"github.com/godwit/godwit/api/internal/httpx"
 	"github.com/godwit/godwit/errs"
 )
@@ -24,10 +28,18 @@ type User struct {
 	Role     string // admin | readonly; anything else is treated as readonly
 }
 
-// Token is a bearer token for the native API.
+// Token is a bearer token: native API (Authorization: Bearer) and DRS (X-Auth-Token).
 type Token struct {
 	Token string
 	Role  string
+}
+
+// AccessKey is a DRS access key pair: requests signed with SK (SDK-HMAC-SHA256) by the
+// Huawei Cloud SDK authenticate as AK.
+type AccessKey struct {
+	AK   string
+	SK   string
+	Role string
 }
 
 type credential struct {
@@ -41,10 +53,20 @@ type credential struct {
 type authenticator struct {
 	users  []credential
 	tokens []credential
+	keys   map[string]AccessKey
+	now    func() time.Time
 }
 
 func newAuthenticator(cfg Config, log *slog.Logger) *authenticator {
-	a := &authenticator{}
+	a := &authenticator{keys: map[string]AccessKey{}, now: cfg.Now}
+	for i, k := range cfg.AccessKeys {
+		if k.AK == "" || k.SK == "" {
+			log.Warn("ignoring DRS access key without AK or SK", "index", i)
+			continue
+		}
+		k.Role = role(k.Role, "ak:"+k.AK, log)
+		a.keys[k.AK] = k
+	}
 	for _, u := range cfg.Users {
 		if u.Name == "" || u.Password == "" {
 			log.Warn("ignoring API user without a name or password", "user", u.Name)
@@ -97,6 +119,47 @@ func (a *authenticator) authenticate(r *http.Request, allowBearer bool) (httpx.P
 		return httpx.Principal{}, unauthorized("unsupported authorization scheme " + scheme)
 	}
 	return httpx.Principal{}, unauthorized("wrong user name, password or token")
+}
+
+// authenticateDRS authenticates a DRS request: an SDK-HMAC-SHA256 signature by a configured
+// access key (the body is read, within the size limit, to check its hash, and put back), an
+// X-Auth-Token token, or HTTP Basic.
+func (a *authenticator) authenticateDRS(r *http.Request) (httpx.Principal, *errs.Error) {
+	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
+		if c := match(a.tokens, sha256.Sum256([]byte(strings.TrimSpace(tok)))); c != nil {
+			return httpx.Principal{Name: c.name, Role: c.role}, nil
+		}
+		return httpx.Principal{}, drsUnauthorized("the X-Auth-Token is not valid")
+	}
+	h := r.Header.Get("Authorization")
+	if !strings.HasPrefix(h, drs.Algorithm+" ") {
+		if h == "" {
+			return httpx.Principal{}, drsUnauthorized("authentication required: sign the request with an access key (SDK-HMAC-SHA256) or send X-Auth-Token")
+		}
+		return a.authenticate(r, false)
+	}
+	var body []byte
+	if r.Body != nil {
+		b, e := httpx.ReadBody(r)
+		if e != nil {
+			return httpx.Principal{}, e
+		}
+		body = b
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	ak, err := drs.VerifySignature(r, body, a.now(), func(ak string) (string, bool) {
+		k, ok := a.keys[ak]
+		return k.SK, ok
+	})
+	if err != nil {
+		return httpx.Principal{}, drsUnauthorized(err.Error())
+	}
+	return httpx.Principal{Name: "ak:" + ak, Role: a.keys[ak].Role}, nil
+}
+
+func drsUnauthorized(msg string) *errs.Error {
+	return errs.New(errs.KindUnauthorized, errs.CodeUnauthorized, msg,
+		"Configure the access key (AK/SK) in the godwit server config, or send a configured token as X-Auth-Token.")
 }
 
 // match compares digest with every candidate and returns the matching one, if any.

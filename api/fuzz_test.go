@@ -11,7 +11,7 @@ import (
 // fuzzActions are the actions FuzzOMSRequest calls (index = first fuzz argument mod len).
 var fuzzActions = []string{"CreateMySQLDataSource", "CreateMySQLMasterSlaveDataSource", "ListDataSource", "DeleteDataSource",
 	"CreateProject", "ListProjects", "DescribeProject", "DescribeProjectSteps", "DescribeProjectProgress",
-	"StartProject", "StopProject", "ResumeProject", "ReleaseProject", "DeleteProject", "CreateLabel", "NoSuchAction"}
+	"StartProject", "StopProject", "ResumeProject", "ReleaseProject", "DeleteProject", "ListConflictData", "NoSuchAction"}
 
 // FuzzOMSRequest sends arbitrary bodies to every OMS action: the server must never panic
 // (a recovered panic would be a 500), never answer 5xx, and always answer the full envelope.

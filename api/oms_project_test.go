@@ -383,7 +383,7 @@ func TestOMSLifecycle(t *testing.T) {
 
 func TestOMSUnsupportedAndUnknownActions(t *testing.T) {
 	e := newEnv(t, 0)
-	for _, a := range []string{"CreateLabel", "UpdateProjectConfig", "DescribeProjectComponents", "CreatePilarDBDataSource", "GetPreCheckResult"} {
+	for _, a := range []string{"ListConflictData", "CreateOceanBaseODPDataSource", "CreatePilarDBDataSource", "ListWorkerInstances", "CreateRdsPostgreSQLDataSource"} {
 		m := errEnvelope(t, e.oms(a, `{}`), 200, "GHANA-OPERAT000404")
 		if !strings.Contains(str(m["message"]), "Action "+a+" is not supported by godwit") {
 			t.Errorf("%s message = %v", a, m["message"])

@@ -69,5 +69,5 @@ func IllegalState(id, action, status, allowed string) *Error {
 // Unsupported is an action or option godwit does not implement.
 func Unsupported(what string) *Error {
 	return New(KindUnsupported, CodeUnsupportedAction, what+" is not supported by godwit",
-		"See docs/API-COMPATIBILITY.md for what godwit supports.")
+		"See docs/API-COMPAT.md for what godwit supports.")
 }

@@ -16,6 +16,7 @@ import (
 type API interface {
 	VerifyAPI // verification runs and results (service/verify_api.go)
 	IncrAPI   // incremental sync status (service/incr_api.go)
+	OpsAPI    // labels, config updates, modify records, prechecks, alarms, adapter documents (service/ops_api.go)
 
 	// CreateDataSource validates ds, tests connectivity (unless skipTest) and stores it.
 	// Connectivity failures are errs with Code PARAM_ERROR and a message starting
@@ -50,6 +51,7 @@ type ProjectView struct {
 	Sink   *model.DataSource
 	Steps  []model.Step
 	Extra  ProjectExtra
+	Alarm  *AlarmStats // nil when the service keeps no alarm state (adapters render a quiet alarmStats)
 }
 
 // ProjectExtra is derived, not stored: the running step and its progress, delays.

@@ -48,16 +48,30 @@ var implemented = []action{
 	{"ResumeProject", lifecycle("ResumeProject")},
 	{"ReleaseProject", lifecycle("ReleaseProject")},
 	{"DeleteProject", lifecycle("DeleteProject")},
+	{"UpdateProjectConfig", (*Handler).updateProjectConfig},
+	{"AdvanceProject", (*Handler).advanceProject},
+	{"DescribeProjectComponents", (*Handler).describeProjectComponents},
+	{"DescribeProjectStepMetric", (*Handler).describeProjectStepMetric},
+	{"StartProjectsByLabel", projectsByLabel(true)},
+	{"StopProjectsByLabel", projectsByLabel(false)},
+	{"SubmitPreCheck", (*Handler).submitPreCheck},
+	{"GetPreCheckResult", (*Handler).getPreCheckResult},
+	{"CreateProjectModifyRecords", (*Handler).createModifyRecords},
+	{"ListProjectModifyRecords", (*Handler).listProjectModifyRecords},
+	{"StopProjectModifyRecords", modifyRecordAction("stop")},
+	{"RetryProjectModifyRecords", modifyRecordAction("retry")},
+	{"CancelProjectModifyRecord", modifyRecordAction("cancel")},
+	{"CreateOceanBaseDataSource", (*Handler).createOceanBaseDataSource},
+	{"CreateLabel", (*Handler).createLabel},
+	{"ListAllLabels", (*Handler).listAllLabels},
+	{"ListProjectLogs", (*Handler).listProjectLogs}, // godwit extension
 }
 
 // unsupported is the rest of the oms-v2.md §5 catalogue.
+// (Verification listings may be implemented by another file of this package, which then wins.)
 var unsupported = []string{
-	"DescribeProjectComponents", "DescribeProjectStepMetric", "AdvanceProject", "UpdateProjectConfig",
-	"StartProjectsByLabel", "StopProjectsByLabel", "SubmitPreCheck", "GetPreCheckResult",
-	"ListProjectFullVerifyResult", "ListConflictData", "CreateProjectModifyRecords",
-	"ListProjectModifyRecords", "StopProjectModifyRecords", "RetryProjectModifyRecords",
-	"CancelProjectModifyRecord", "CreateOceanBaseDataSource", "CreatePolarDBDataSource",
-	"CreatePilarDBDataSource", "CreateOceanBaseODPDataSource", "CreateLabel", "ListAllLabels",
+	"ListProjectFullVerifyResult", "ListConflictData", "CreatePolarDBDataSource",
+	"CreatePilarDBDataSource", "CreateOceanBaseODPDataSource",
 	"ListFullVerifyInconsistenciesResult", "ListFullVerifyCorrectionsResult", "ListWorkerInstances",
 	"ReleaseWorkerInstance", "CreateRdsPostgreSQLDataSource", "CreateOmsMysqlDataSource",
 }

@@ -25,7 +25,9 @@ import (
 	"github.com/godwit/godwit/service"
 )
 
-func newHandler(t *testing.T) http.Handler {
+func newHandler(t *testing.T) http.Handler { return newHandlerTB(t) }
+
+func newHandlerTB(t testing.TB) http.Handler {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	box, err := secret.NewBox(bytes.Repeat([]byte{7}, secret.KeySize))

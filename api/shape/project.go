@@ -96,7 +96,7 @@ type ExtraInfo struct {
 	IncrSyncTimestamp         *int64            `json:"incrSyncTimestamp"`
 }
 
-// AlarmStats is the alarm summary; godwit has no alarm rules yet, so it is always quiet.
+// AlarmStats is the alarm summary (sync-delay alarms, service.Alarms).
 type AlarmStats struct {
 	Target                     *string        `json:"target"`
 	Alarming                   bool           `json:"alarming"`
@@ -130,7 +130,7 @@ func RenderProject(v *service.ProjectView, f Flavor) Project {
 		SourceConnectInfo:         RenderConnectInfo(v.Source, "source"),
 		SinkConnectInfo:           RenderConnectInfo(v.Sink, "sink"),
 		Steps:                     Steps(v.Steps, p, f),
-		AlarmStats:                QuietAlarmStats(),
+		AlarmStats:                RenderAlarmStats(v.Alarm),
 	}
 	if out.Labels == nil {
 		out.Labels = []model.Label{}
@@ -142,6 +142,25 @@ func RenderProject(v *service.ProjectView, f Flavor) Project {
 		out.SinkEndpointType = string(v.Sink.Type)
 	}
 	out.ExtraInfo = renderExtra(v)
+	return out
+}
+
+// RenderAlarmStats renders the service's alarm summary; nil renders quiet.
+func RenderAlarmStats(a *service.AlarmStats) AlarmStats {
+	if a == nil {
+		return QuietAlarmStats()
+	}
+	out := AlarmStats{Alarming: a.Alarming, RecentlyTriggerCount: a.RecentlyTriggerCount,
+		RuleToRecentlyTriggerCount: map[string]int{}, OpenMonitor: a.OpenMonitor}
+	for k, v := range a.RuleToRecentlyTriggerCount {
+		out.RuleToRecentlyTriggerCount[k] = v
+	}
+	if a.Target != "" {
+		out.Target = &a.Target
+	}
+	if a.AlarmContent != "" {
+		out.AlarmContent = &a.AlarmContent
+	}
 	return out
 }
 

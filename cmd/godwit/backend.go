@@ -12,8 +12,11 @@ import (
 
 // openServer assembles a godwit server over dataDir and starts it (resuming projects that
 // were RUNNING). listen is informational: the caller serves Handler().
-func openServer(ctx context.Context, dataDir, listen string, users []userSpec, tokens []tokenSpec, log *slog.Logger) (*server.Server, error) {
+func openServer(ctx context.Context, dataDir, listen string, users []userSpec, tokens []tokenSpec, log *slog.Logger, opts ...func(*server.Config)) (*server.Server, error) {
 	cfg := server.Config{DataDir: dataDir, Listen: listen, Log: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	for _, u := range users {
 		cfg.Users = append(cfg.Users, api.User{Name: u.Name, Password: u.Password, Role: u.Role})
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // userSpec and tokenSpec are the principals `godwit serve` accepts (config file shape).
@@ -24,10 +25,27 @@ type tokenSpec struct {
 	Role  string `json:"role"`
 }
 
-// serveConfig is the --config file: JSON {"users":[…],"tokens":[…]}.
+// accessKeySpec is a DRS AK/SK pair (Huawei Cloud SDK signatures).
+type accessKeySpec struct {
+	AK   string `json:"ak"`
+	SK   string `json:"sk"`
+	Role string `json:"role"` // admin | readonly
+}
+
+// alarmSpec configures sync-delay alarms.
+type alarmSpec struct {
+	DelayThresholdSeconds int64  `json:"delayThresholdSeconds"` // default for projects without their own rule (0 = none)
+	HoldSeconds           int64  `json:"holdSeconds"`           // how long the delay must hold before the alarm triggers
+	IntervalSeconds       int64  `json:"intervalSeconds"`       // evaluation period (default 10)
+	WebhookURL            string `json:"webhookUrl"`            // HTTP POST JSON on trigger and clear
+}
+
+// serveConfig is the --config file: JSON {"users":[…],"tokens":[…],"accessKeys":[…],"alarms":{…}}.
 type serveConfig struct {
-	Users  []userSpec  `json:"users"`
-	Tokens []tokenSpec `json:"tokens"`
+	Users      []userSpec      `json:"users"`
+	Tokens     []tokenSpec     `json:"tokens"`
+	AccessKeys []accessKeySpec `json:"accessKeys"`
+	Alarms     *alarmSpec      `json:"alarms"`
 }
 
 func validRole(r string) bool { return r == "admin" || r == "readonly" }
@@ -62,7 +80,23 @@ func loadServeConfig(path string) (*serveConfig, error) {
 			return nil, fmt.Errorf("config %s: token %d needs at least 16 characters and role admin or readonly", path, i+1)
 		}
 	}
-	if len(c.Users) == 0 && len(c.Tokens) == 0 {
+	for i, k := range c.AccessKeys {
+		if k.Role == "" {
+			c.AccessKeys[i].Role = "admin"
+		}
+		if k.AK == "" || len(k.SK) < 16 || !validRole(c.AccessKeys[i].Role) {
+			return nil, fmt.Errorf("config %s: access key %d needs an ak, an sk of at least 16 characters and role admin or readonly", path, i+1)
+		}
+	}
+	if a := c.Alarms; a != nil {
+		if a.DelayThresholdSeconds < 0 || a.HoldSeconds < 0 || a.IntervalSeconds < 0 {
+			return nil, fmt.Errorf("config %s: alarms values must not be negative", path)
+		}
+		if a.WebhookURL != "" && !strings.HasPrefix(a.WebhookURL, "http://") && !strings.HasPrefix(a.WebhookURL, "https://") {
+			return nil, fmt.Errorf("config %s: alarms.webhookUrl must be an http:// or https:// URL", path)
+		}
+	}
+	if len(c.Users) == 0 && len(c.Tokens) == 0 && len(c.AccessKeys) == 0 {
 		return nil, fmt.Errorf("config %s defines no users and no tokens", path)
 	}
 	return &c, nil

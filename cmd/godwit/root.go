@@ -95,6 +95,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.token, "token", "", "bearer token (env GODWIT_TOKEN; wins over --user)")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (the raw API JSON)")
 	root.AddCommand(a.serveCmd(), a.datasourceCmd(), a.projectCmd(), a.demoCmd(), a.versionCmd())
+	root.AddCommand(a.verifyCmd())
 	return root
 }
 

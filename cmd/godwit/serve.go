@@ -13,6 +13,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/godwit/godwit/api"
+	"github.com/godwit/godwit/server"
+	"github.com/godwit/godwit/service"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -21,7 +25,8 @@ func (a *app) serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the godwit server (API and workers)",
 		Long: "Runs the API and the project workers. Who may log in comes from --config (JSON\n" +
-			`{"users":[{"name","password","role"}],"tokens":[{"token","role"}]}, roles admin|readonly),` + "\n" +
+			`{"users":[{"name","password","role"}],"tokens":[{"token","role"}],"accessKeys":[{"ak","sk","role"}],` + "\n" +
+			`"alarms":{"delayThresholdSeconds","holdSeconds","intervalSeconds","webhookUrl"}}, roles admin|readonly),` + "\n" +
 			"else from GODWIT_USER/GODWIT_PASSWORD (one admin), else an admin password generated on the\n" +
 			"first start, stored in <data-dir>/credentials (0600) and printed once to stderr.",
 		Args: cobra.NoArgs,
@@ -43,7 +48,12 @@ func (a *app) serveCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listen: %w", err)
 			}
-			srv, err := openServer(ctx, dataDir, ln.Addr().String(), users, tokens, log)
+			extra, err := serveExtras(configPath)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			srv, err := openServer(ctx, dataDir, ln.Addr().String(), users, tokens, log, extra)
 			if err != nil {
 				ln.Close()
 				return err
@@ -60,6 +70,26 @@ func (a *app) serveCmd() *cobra.Command {
 	f.StringVar(&configPath, "config", "", "JSON file with users and tokens")
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
+}
+
+// serveExtras reads the access keys and alarm settings of the config file (none without one).
+func serveExtras(configPath string) (func(*server.Config), error) {
+	if configPath == "" {
+		return func(*server.Config) {}, nil
+	}
+	c, err := loadServeConfig(configPath)
+	if err != nil {
+		return nil, err
+	}
+	return func(cfg *server.Config) {
+		for _, k := range c.AccessKeys {
+			cfg.AccessKeys = append(cfg.AccessKeys, api.AccessKey{AK: k.AK, SK: k.SK, Role: k.Role})
+		}
+		if a := c.Alarms; a != nil {
+			cfg.Alarms = service.AlarmConfig{DefaultDelaySeconds: a.DelayThresholdSeconds, HoldFor: time.Duration(a.HoldSeconds) * time.Second,
+				Interval: time.Duration(a.IntervalSeconds) * time.Second, WebhookURL: a.WebhookURL}
+		}
+	}, nil
 }
 
 // newLogger returns a text slog logger on w at the named level.

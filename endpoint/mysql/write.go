@@ -2,9 +2,11 @@ package mysql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"github.com/godwit/godwit/endpoint"
@@ -24,17 +26,45 @@ const (
 	writePacketMargin = 1024
 )
 
-// WriteRows writes req.Rows into req.Table with multi-row REPLACE statements (plain INSERT
-// for a table without any key, which the copy step truncates first), all in one
-// transaction: the call is atomic, idempotent by key, and may be retried with the same
-// request. Values are rendered as literals by target column type (see litAppend); values of
-// generated columns are skipped (the target computes them). Each statement stays below the
-// server's max_allowed_packet and writeMaxRowsPerStmt rows.
-// It returns the bytes of SQL sent.
+// WriteRows writes req.Rows into req.Table: atomic per call, idempotent by key (rows with
+// an existing key replace it; a table without any key gets plain inserts, the copy step
+// truncates it first), and may be retried with the same request. Values of generated
+// columns are skipped (the target computes them). It returns the bytes sent.
+//
+// The fast path is one streamed LOAD DATA LOCAL … REPLACE statement (loaddata.go). When the
+// server refuses LOAD DATA LOCAL (local_infile=OFF), the endpoint logs nothing, remembers
+// it, and from then on uses multi-row REPLACE statements in one transaction (writeStatements).
 func (e *Endpoint) WriteRows(ctx context.Context, req endpoint.WriteRequest) (int64, error) {
 	if len(req.Rows) == 0 {
 		return 0, nil
 	}
+	st := e.writeState()
+	if !st.noLoad.Load() {
+		n, err := e.loadRows(ctx, req)
+		if !errors.Is(err, errLoadRefused) {
+			return n, err
+		}
+		st.noLoad.Store(true)
+	}
+	return e.writeStatements(ctx, req)
+}
+
+// WritePath reports the write path WriteRows currently uses: "LOAD DATA" or "REPLACE".
+func (e *Endpoint) WritePath() string {
+	if e.writeState().noLoad.Load() {
+		return "REPLACE"
+	}
+	return "LOAD DATA"
+}
+
+// setLoadData enables or disables the LOAD DATA path (tests).
+func (e *Endpoint) setLoadData(on bool) { e.writeState().noLoad.Store(!on) }
+
+// writeStatements is WriteRows with multi-row REPLACE statements (plain INSERT for a table
+// without any key) in one transaction. Values are rendered as literals by target column
+// type (see litAppend). Each statement stays below the server's max_allowed_packet and
+// writeMaxRowsPerStmt rows. It returns the bytes of SQL sent.
+func (e *Endpoint) writeStatements(ctx context.Context, req endpoint.WriteRequest) (int64, error) {
 	t := req.Table
 	kinds := make([]litKind, len(req.Columns))
 	keep := make([]bool, len(req.Columns)) // generated columns are computed by the target
@@ -130,15 +160,30 @@ func (e *Endpoint) WriteRows(ctx context.Context, req endpoint.WriteRequest) (in
 	return total, nil
 }
 
+// writeState returns the endpoint's write-path state, creating it on first use.
+func (e *Endpoint) writeState() *writePacket {
+	k := weak.Make(e)
+	v, loaded := writePackets.Load(k)
+	if !loaded {
+		v, loaded = writePackets.LoadOrStore(k, &writePacket{})
+		if !loaded {
+			runtime.AddCleanup(e, func(k weak.Pointer[Endpoint]) { writePackets.Delete(k) }, k)
+		}
+	}
+	return v.(*writePacket)
+}
+
 func writeErr(t *schema.Table, what string, err error) error {
 	return dataPathErr(errs.CodeCopyWrite, fmt.Sprintf("%s into %s.%s", what, t.Schema, t.Name),
 		"Check the target is reachable and accepts the values (column types, sql_mode); the step retries transient failures.", err)
 }
 
-// writePacket caches one endpoint's max_allowed_packet.
+// writePacket is one endpoint's write-path state: its cached max_allowed_packet and
+// whether LOAD DATA LOCAL was refused.
 type writePacket struct {
-	mu sync.Mutex
-	n  int
+	mu     sync.Mutex
+	n      int
+	noLoad atomic.Bool
 }
 
 // writePackets maps weak.Pointer[Endpoint] → *writePacket. Keys are weak and removed by a
@@ -149,15 +194,7 @@ var writePackets sync.Map
 // writeMaxPacket returns the server's max_allowed_packet, read once per endpoint (a failed
 // read is not cached).
 func (e *Endpoint) writeMaxPacket(ctx context.Context) (int, error) {
-	k := weak.Make(e)
-	v, loaded := writePackets.Load(k)
-	if !loaded {
-		v, loaded = writePackets.LoadOrStore(k, &writePacket{})
-		if !loaded {
-			runtime.AddCleanup(e, func(k weak.Pointer[Endpoint]) { writePackets.Delete(k) }, k)
-		}
-	}
-	p := v.(*writePacket)
+	p := e.writeState()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.n == 0 {

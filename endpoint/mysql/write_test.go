@@ -13,6 +13,7 @@ import (
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/schema"
 )
 
 // dpTypesColumns is the edge-value table's column list (after the id).
@@ -146,6 +147,23 @@ func dpTestRoundTrip(t *testing.T, env *dpEnv) {
 	if len(plan) < 4 {
 		t.Fatalf("plan of %d chunks, want at least 4", len(plan))
 	}
+	// Both write paths: LOAD DATA LOCAL (the default) and the multi-row statement fallback.
+	for _, load := range []bool{true, false} {
+		env.dstEP.setLoadData(load)
+		dpExec(t, env.dstDB, "TRUNCATE TABLE types")
+		dpTestCopyTwice(t, env, src, dst, cols, plan, len(rows))
+	}
+	env.dstEP.setLoadData(true)
+
+	t.Run("checksum", func(t *testing.T) { dpTestChecksum(t, env, src, dst, byID) })
+	t.Run("negative zero", func(t *testing.T) { dpTestNegativeZero(t, env) })
+}
+
+// dpTestCopyTwice copies the types table chunk by chunk with the endpoint's current write
+// path, twice: the rewrite must not duplicate, and both sides must be identical.
+func dpTestCopyTwice(t *testing.T, env *dpEnv, src, dst *schema.Table, cols []string, plan []change.Chunk, want int) {
+	t.Helper()
+	ctx := context.Background()
 	for pass := 0; pass < 2; pass++ {
 		for _, c := range plan {
 			var batch []change.Row
@@ -163,12 +181,9 @@ func dpTestRoundTrip(t *testing.T, env *dpEnv) {
 		}
 		dpCompareTables(t, env, "types", cols)
 	}
-	if n := dpCount(t, env.dstDB, env.dstName, "types", ""); n != len(rows) {
-		t.Errorf("target has %d rows after two copies, want %d", n, len(rows))
+	if n := dpCount(t, env.dstDB, env.dstName, "types", ""); n != want {
+		t.Errorf("%s: target has %d rows after two copies, want %d", env.dstEP.WritePath(), n, want)
 	}
-
-	t.Run("checksum", func(t *testing.T) { dpTestChecksum(t, env, src, dst, byID) })
-	t.Run("negative zero", func(t *testing.T) { dpTestNegativeZero(t, env) })
 }
 
 // dpReverseColumnDefs reverses a column definition list, keeping parenthesised commas.
@@ -223,6 +238,7 @@ func dpTestPacket(t *testing.T, env *dpEnv) {
 		t.Fatal(err)
 	}
 	defer ep.Close()
+	ep.setLoadData(false) // statement splitting is the fallback path's business
 	dpExec(t, env.dstDB, "CREATE TABLE pk (id INT PRIMARY KEY, b LONGBLOB)")
 	tb := dpTable(t, env.dstDB, env.dstName, "pk")
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -293,6 +309,20 @@ func dpTestPacket(t *testing.T, env *dpEnv) {
 	}
 	if n := dpCount(t, env.dstDB, env.dstName, "many", ""); n != len(small) {
 		t.Errorf("many: %d rows, want %d", n, len(small))
+	}
+
+	// LOAD DATA streams the rows in packets: a row larger than max_allowed_packet loads.
+	ep.setLoadData(true)
+	big := blob(2 << 20)
+	if _, err := ep.WriteRows(ctx, endpoint.WriteRequest{Table: tb, Columns: []string{"id", "b"}, Rows: []change.Row{{int64(52), big}}}); err != nil {
+		t.Fatalf("LOAD DATA of a 2 MB row under a 1 MB packet: %v", err)
+	}
+	var sum string
+	if err := env.dstDB.QueryRow("SELECT MD5(b) FROM pk WHERE id = 52").Scan(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if s := md5.Sum(big); sum != hex.EncodeToString(s[:]) {
+		t.Error("LOAD DATA: the 2 MB blob differs")
 	}
 }
 

@@ -1,0 +1,158 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/meta"
+	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/steps"
+)
+
+// precheckTimeout bounds one standalone precheck.
+const precheckTimeout = 2 * time.Minute
+
+// SubmitPrecheck starts a standalone precheck and returns its id.
+func (s *Service) SubmitPrecheck(ctx context.Context, req PrecheckRequest) (string, error) {
+	var p model.Project
+	switch {
+	case req.Project != nil:
+		p = *req.Project
+		if err := s.validateProject(ctx, &p); err != nil {
+			return "", err
+		}
+		if p.ID == "" {
+			p.ID = req.ProjectID
+		}
+	case req.ProjectID != "":
+		got, err := s.store.GetProject(ctx, req.ProjectID)
+		if err != nil {
+			return "", err
+		}
+		p = *got
+	default:
+		return "", errs.Invalid("a precheck needs a projectId or a project body")
+	}
+	run := &PrecheckRun{ID: model.NewID("pc"), ProjectID: req.ProjectID, Status: PrecheckRunning, Items: []endpoint.CheckItem{}, Started: s.now().UTC()}
+	if err := s.savePrecheck(ctx, run); err != nil {
+		return "", err
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), precheckTimeout)
+		defer cancel()
+		items, err := s.runPrecheck(bctx, &p)
+		now := s.now().UTC()
+		run.Finished = &now
+		if items != nil {
+			run.Status, run.Items = PrecheckFinished, items
+		} else {
+			run.Status, run.Error = PrecheckFailed, errs.As(err).FullMessage()
+		}
+		if err := s.savePrecheck(context.WithoutCancel(ctx), run); err != nil {
+			s.log.Warn("saving precheck result failed", "precheck", run.ID, "err", err)
+		}
+	}()
+	return run.ID, nil
+}
+
+func (s *Service) savePrecheck(ctx context.Context, run *PrecheckRun) error {
+	doc, _ := json.Marshal(run)
+	return s.store.PutObject(ctx, &meta.Object{Kind: meta.KindPrecheck, ID: run.ID, ProjectID: run.ProjectID, Doc: doc, GmtCreate: run.Started})
+}
+
+// runPrecheck runs the TRANSFER_PRECHECK step function against p without touching p's
+// stored state: the items it would persist are captured instead. It returns the items
+// (also when some FAILED), or nil and the error when the check could not run at all.
+func (s *Service) runPrecheck(ctx context.Context, p *model.Project) ([]endpoint.CheckItem, error) {
+	sds, err := s.store.GetDataSource(ctx, p.SourceEndpointID)
+	if err != nil {
+		return nil, err
+	}
+	dds, err := s.store.GetDataSource(ctx, p.SinkEndpointID)
+	if err != nil {
+		return nil, err
+	}
+	src, err := endpoint.Open(ctx, *sds, endpoint.Options{MaxConns: 2})
+	if err != nil {
+		return connItems("SOURCE", err), nil
+	}
+	defer src.Close()
+	dst, err := endpoint.Open(ctx, *dds, endpoint.Options{MaxConns: 2})
+	if err != nil {
+		return connItems("DEST", err), nil
+	}
+	defer dst.Close()
+	cap := &captureStore{Store: s.store}
+	env := &steps.Env{Project: p, Store: cap, Log: s.log.With("precheck", p.ID), SourceDS: *sds, SinkDS: *dds,
+		Source: src, Sink: dst, Now: s.now, Step: &model.Step{ProjectID: p.ID, Name: model.StepPrecheck}}
+	runErr := steps.Precheck(ctx, env)
+	if items := cap.items(); items != nil {
+		return items, nil
+	}
+	if runErr == nil {
+		runErr = fmt.Errorf("precheck produced no items")
+	}
+	return nil, runErr
+}
+
+func connItems(side string, err error) []endpoint.CheckItem {
+	e := errs.As(err)
+	return []endpoint.CheckItem{{Name: "CONNECTIVITY", Side: side, Status: endpoint.CheckFailed, Message: e.Message, Advice: e.Advice}}
+}
+
+// captureStore passes reads to the real store and keeps the precheck's writes (its items
+// and log lines) in memory, so a standalone precheck leaves the project untouched.
+type captureStore struct {
+	meta.Store
+	mu    sync.Mutex
+	saved []byte
+}
+
+func (c *captureStore) PutState(_ context.Context, _, key string, value []byte) error {
+	if key == steps.PrecheckStateKey {
+		c.mu.Lock()
+		c.saved = append([]byte(nil), value...)
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+func (c *captureStore) AppendLog(context.Context, meta.LogEntry) error { return nil }
+func (c *captureStore) UpdateStep(context.Context, *model.Step) error  { return nil }
+
+func (c *captureStore) items() []endpoint.CheckItem {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.saved == nil {
+		return nil
+	}
+	items := []endpoint.CheckItem{}
+	if err := json.Unmarshal(c.saved, &items); err != nil {
+		return nil
+	}
+	return items
+}
+
+// GetPrecheck returns a submitted precheck.
+func (s *Service) GetPrecheck(ctx context.Context, id string) (*PrecheckRun, error) {
+	o, err := s.store.GetObject(ctx, meta.KindPrecheck, id)
+	if err != nil {
+		if errs.As(err).Kind == errs.KindNotFound {
+			return nil, errs.New(errs.KindNotFound, errs.CodeParam, fmt.Sprintf("precheck %s does not exist", id),
+				"Check the precheck id returned by SubmitPreCheck.").With("id", id)
+		}
+		return nil, err
+	}
+	var r PrecheckRun
+	if err := json.Unmarshal(o.Doc, &r); err != nil {
+		return nil, fmt.Errorf("decoding precheck %s: %w", id, err)
+	}
+	return &r, nil
+}
