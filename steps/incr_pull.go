@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -61,14 +62,11 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 		}
 		sh.streaming.Store(true)
 		started := time.Now()
-		err := rd.StreamChanges(ctx, from, sel.want, func(t *change.Txn) error {
-			if err := sh.store.Append(t); err != nil {
-				return err
-			}
-			sh.noteCaptured(t.Seq, time.Now().UnixMilli())
-			last.Store(&change.Txn{Seq: t.Seq, Pos: t.Pos, Time: t.Time})
-			return nil
-		})
+		b := newPullBatcher(sh, &last)
+		err := rd.StreamChanges(ctx, from, sel.want, b.add)
+		if ferr := b.close(); ferr != nil && err == nil {
+			err = ferr
+		}
 		sh.streaming.Store(false)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -140,4 +138,89 @@ func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.D
 			}
 		}
 	}
+}
+
+// pullBatcher groups captured transactions into store appends: one write per batch instead
+// of one per transaction. A batch is appended when it holds pullBatchTxns transactions or
+// pullBatchBytes, or every pullFlushEvery, whichever comes first, so capture adds at most a
+// few milliseconds of latency.
+type pullBatcher struct {
+	sh   *incrShared
+	last *atomic.Pointer[change.Txn]
+
+	mu      sync.Mutex
+	pending []*change.Txn
+	bytes   int
+	err     error
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+const (
+	pullBatchTxns  = 256
+	pullBatchBytes = 1 << 20
+	pullFlushEvery = 2 * time.Millisecond
+)
+
+func newPullBatcher(sh *incrShared, last *atomic.Pointer[change.Txn]) *pullBatcher {
+	b := &pullBatcher{sh: sh, last: last, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		t := time.NewTicker(pullFlushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.stop:
+				return
+			case <-t.C:
+				b.mu.Lock()
+				b.flushLocked()
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+// add is the StreamChanges callback.
+func (b *pullBatcher) add(t *change.Txn) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != nil {
+		return b.err
+	}
+	b.pending = append(b.pending, t)
+	b.bytes += t.Size()
+	if len(b.pending) >= pullBatchTxns || b.bytes >= pullBatchBytes {
+		b.flushLocked()
+	}
+	return b.err
+}
+
+func (b *pullBatcher) flushLocked() {
+	if len(b.pending) == 0 || b.err != nil {
+		return
+	}
+	if err := b.sh.store.Append(b.pending...); err != nil {
+		b.err = err
+		return
+	}
+	now := time.Now().UnixMilli()
+	for _, t := range b.pending {
+		b.sh.noteCaptured(t.Seq, now)
+	}
+	t := b.pending[len(b.pending)-1]
+	b.last.Store(&change.Txn{Seq: t.Seq, Pos: t.Pos, Time: t.Time})
+	clear(b.pending)
+	b.pending, b.bytes = b.pending[:0], 0
+}
+
+// close stops the timer and appends what is left.
+func (b *pullBatcher) close() error {
+	close(b.stop)
+	<-b.done
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.flushLocked()
+	return b.err
 }

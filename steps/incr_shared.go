@@ -185,3 +185,13 @@ func retryUnavailable(ctx context.Context, env *Env, what string, fn func() erro
 // stepNeedsP1 reports whether the project copies data, so INCR_TRANSFER must run in safe
 // mode until the position where the copy ended.
 func stepNeedsP1(p *model.Project) bool { return p.EnableFullTransfer }
+
+// incrDelay is the project's current incremental delay as INCR_TRANSFER last published it
+// (0 when unknown).
+func incrDelay(ctx context.Context, env *Env) time.Duration {
+	var st IncrApplyState
+	if ok, err := getJSON(ctx, env, incrStatusKey, &st); err != nil || !ok {
+		return 0
+	}
+	return time.Duration(st.DelayMillis) * time.Millisecond
+}

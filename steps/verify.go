@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
@@ -74,6 +75,10 @@ func Verify(ctx context.Context, env *Env) error {
 	opt := VerifyOptions(env.Project)
 	opt.Now = env.Now
 	opt.Log = env.Log
+	if env.Project.EnableIncrTransfer {
+		// Under live sync a difference is re-checked after the current delay before it counts.
+		opt.Recheck = &verify.Rechecker{Delay: func() time.Duration { return incrDelay(ctx, env) }}
+	}
 	meter := &rateMeter{}
 	opt.Progress = func(pr verify.Progress) {
 		meter.capacity.Store(pr.RowsTotal)

@@ -38,6 +38,7 @@ func (a *app) serveCmd() *cobra.Command {
 			if err := os.MkdirAll(dataDir, 0o700); err != nil {
 				return fmt.Errorf("data dir: %w", err)
 			}
+			startPprof(log)
 			users, tokens, err := resolvePrincipals(configPath, dataDir, os.Getenv, a.stderr)
 			if err != nil {
 				return err

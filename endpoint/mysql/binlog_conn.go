@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	gmmysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -30,6 +31,31 @@ type binlogConn struct {
 	syncer *replication.BinlogSyncer
 	stream *replication.BinlogStreamer
 	from   binlogPos
+
+	// The silence watchdog: one context for the stream, cancelled with errSilent by watch
+	// when no event (heartbeats included) arrived for binlogSilence. One timer per stream,
+	// not one per event.
+	wctx      context.Context
+	cancel    context.CancelCauseFunc
+	lastEvent atomic.Int64 // unix nanoseconds of the last event
+}
+
+var errSilent = errors.New("binlog stream silent")
+
+func (c *binlogConn) watch() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.wctx.Done():
+			return
+		case now := <-t.C:
+			if now.UnixNano()-c.lastEvent.Load() > int64(binlogSilence) {
+				c.cancel(errSilent)
+				return
+			}
+		}
+	}
 }
 
 // openBinlog starts a binlog dump at from. Events arrive undecoded (raw mode) except for
@@ -76,16 +102,20 @@ func (e *Endpoint) openBinlog(from binlogPos) (*binlogConn, error) {
 // next returns the next event. It returns ctx.Err() when ctx ends, and *errs.Error for a
 // failed or silent connection (see binlogStreamErr).
 func (c *binlogConn) next(ctx context.Context) (*replication.BinlogEvent, error) {
-	wctx, cancel := context.WithTimeout(ctx, binlogSilence)
-	defer cancel()
-	ev, err := c.stream.GetEvent(wctx)
+	if c.wctx == nil {
+		c.wctx, c.cancel = context.WithCancelCause(ctx)
+		c.lastEvent.Store(time.Now().UnixNano())
+		go c.watch()
+	}
+	ev, err := c.stream.GetEvent(c.wctx)
 	if err == nil {
+		c.lastEvent.Store(time.Now().UnixNano())
 		return ev, nil
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(context.Cause(c.wctx), errSilent) {
 		return nil, errs.New(errs.KindUnavailable, errs.CodeConnect,
 			fmt.Sprintf("the source sent nothing, not even a heartbeat, for %s", binlogSilence),
 			"The connection to the source is lost; godwit reconnects from the last stored position.")
@@ -93,7 +123,12 @@ func (c *binlogConn) next(ctx context.Context) (*replication.BinlogEvent, error)
 	return nil, binlogStreamErr(c.from, err)
 }
 
-func (c *binlogConn) close() { c.syncer.Close() }
+func (c *binlogConn) close() {
+	if c.cancel != nil {
+		c.cancel(nil)
+	}
+	c.syncer.Close()
+}
 
 // binlogStreamErr classifies a binlog dump failure: error 1236 (the position is not in the
 // log, usually because the file was purged) is CodeIncrPositionGone, missing privileges are
