@@ -43,6 +43,9 @@ func (s *Service) IncrStatus(ctx context.Context, id string) (*IncrStatus, error
 		if p.Status != model.StatusRunning {
 			out.EventsPerSec = 0
 		}
+		if out.AppliedSeq > out.PulledSeq { // the two are sampled apart; applied implies pulled
+			out.PulledSeq, out.PulledPos, out.PulledTime = out.AppliedSeq, out.AppliedPos, out.AppliedTime
+		}
 	}
 	return out, nil
 }

@@ -157,6 +157,7 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 		return nil, nil, err
 	}
 	a.sh = sh
+	a.restoreCounters(ctx)
 	if err := a.loadCheckpoints(ctx, p0); err != nil {
 		release()
 		return nil, nil, err
@@ -543,5 +544,20 @@ func (a *applier) count(src string, op change.Op) {
 		c.Deletes++
 	case change.OpDDL:
 		c.DDLs++
+	}
+}
+
+// restoreCounters continues the published counters of an earlier run of the step.
+func (a *applier) restoreCounters(ctx context.Context) {
+	var st IncrApplyState
+	if ok, err := getJSON(ctx, a.env, incrStatusKey, &st); err != nil || !ok {
+		return
+	}
+	a.rowsDone.Store(st.RowsApplied)
+	a.ddls.Store(st.DDLApplied)
+	a.conflicts.Store(st.Conflicts)
+	for _, t := range st.Tables {
+		c := t
+		a.stats[t.Table] = &c
 	}
 }

@@ -110,7 +110,7 @@ func sampleP0(ctx context.Context, env *Env, rd endpoint.ChangeReader) (incrPoin
 
 // pullHousekeeping persists the capture status every second and trims the store every minute.
 func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.Duration, last *atomic.Pointer[change.Txn], stop <-chan struct{}) {
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(statusTick)
 	defer tick.Stop()
 	lastTrim := time.Now()
 	for {

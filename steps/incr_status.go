@@ -17,7 +17,7 @@ func (a *applier) startStatus(ctx context.Context) func() {
 		defer close(done)
 		tick := time.NewTicker(statusTick)
 		defer tick.Stop()
-		var lastRows int64
+		lastRows := a.rowsDone.Load()
 		lastAt := time.Now()
 		var rate float64
 		for {
