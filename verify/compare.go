@@ -102,10 +102,11 @@ func (c *comparer) compareChunk(ctx context.Context, ch change.Chunk) (*outcome,
 	if a.sum == b.sum {
 		return o, nil
 	}
-	o.mismatch = true
 	if len(c.p.key) == 0 {
+		o.mismatch = true
 		return o, nil // located by nothing: the table result says MISMATCH_LIMIT_NO_PK
 	}
+	o.mismatch = true
 	if err := c.locate(ctx, ch, a.rows, b.rows, o, 0); err != nil {
 		return nil, err
 	}
@@ -239,4 +240,60 @@ func (p *prepared) diffColumns(s, d change.Row) []string {
 		}
 	}
 	return out
+}
+
+// recheckChunk re-hashes a mismatching chunk whose rows could not be located (no key, or
+// the rows had converged by the time they were read) on the live endpoints after the sync
+// delay, up to the recheck rounds: under live sync only a lasting difference counts.
+func (c *comparer) recheckChunk(ctx context.Context, rc *Rechecker, ch change.Chunk, o *outcome) error {
+	rounds := rc.Rounds
+	if rounds <= 0 {
+		rounds = 3
+	}
+	live := &comparer{v: c.v, p: c.p, algo: c.algo}
+	live.s, live.d = c.p.sides(c.v.src, c.v.dst)
+	for range rounds {
+		if err := rc.wait(ctx); err != nil {
+			return err
+		}
+		a, b, err := live.both(ctx, ch)
+		if err != nil {
+			return err
+		}
+		o.srcRows, o.dstRows = a.rows, b.rows
+		if a.sum == b.sum {
+			o.mismatch = false
+			return nil
+		}
+	}
+	return nil
+}
+
+// relocate handles a mismatching chunk in which no differing row was located (the rows had
+// converged between the chunk hash and the row reads, or the table has no key) under live
+// sync: keyed chunks are located again on the live endpoints and whatever differs goes
+// through the key re-check; keyless chunks are re-hashed after the delay.
+func (c *comparer) relocate(ctx context.Context, rc *Rechecker, ch change.Chunk, o *outcome) error {
+	if len(c.p.key) == 0 {
+		return c.recheckChunk(ctx, rc, ch, o)
+	}
+	live := &comparer{v: c.v, p: c.p, algo: c.algo}
+	live.s, live.d = c.p.sides(c.v.src, c.v.dst)
+	again := &outcome{}
+	if err := live.locate(ctx, ch, o.srcRows, o.dstRows, again, 0); err != nil {
+		return err
+	}
+	if len(again.pending) == 0 {
+		o.mismatch = false
+		o.dstRows = o.srcRows // every row matched by key: the count gap was lag too
+		return nil
+	}
+	o.pending = again.pending
+	if err := c.recheck(ctx, rc, o); err != nil {
+		return err
+	}
+	if !o.mismatch {
+		o.dstRows = o.srcRows
+	}
+	return nil
 }

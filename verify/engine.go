@@ -300,6 +300,11 @@ func (v *Verifier) runChunk(ctx context.Context, runID string, tk task, prog *pr
 			return err
 		}
 	}
+	if v.opt.Recheck != nil && o.mismatch && len(o.pending) == 0 {
+		if err := c.relocate(ctx, v.opt.Recheck, tk.ch, o); err != nil {
+			return err
+		}
+	}
 	diffs := c.render(runID, tk.seq, o.pending)
 	vc := meta.VerifyChunk{RunID: runID, Table: p.t.Key(), Seq: tk.seq, Status: meta.ChunkDone,
 		SourceRows: o.srcRows, TargetRows: o.dstRows, OnlyInSource: o.onlySrc, OnlyInTarget: o.onlyDst, Different: o.different,

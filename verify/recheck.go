@@ -75,6 +75,10 @@ func (c *comparer) recheck(ctx context.Context, r *Rechecker, o *outcome) error 
 		o.pending = fresh
 	}
 	o.onlySrc, o.onlyDst, o.different = 0, 0, 0
+	o.mismatch = len(o.pending) > 0 // every difference the chunk hash showed was a lag
+	if !o.mismatch {
+		o.dstRows = o.srcRows // and so was the gap in the row counts
+	}
 	for _, d := range o.pending {
 		switch d.kind {
 		case meta.DiffOnlyInSource:
