@@ -109,6 +109,7 @@ func TestIncrSmoke(t *testing.T) {
 	id := createProject(t, base, map[string]any{"name": "cdc_" + db, "type": "MIGRATION", "sourceEndpointId": sid, "sinkEndpointId": did,
 		"transferMapping":      map[string]any{"mode": "SPECIFIC", "databases": []any{map[string]any{"name": db, "mappedName": db + "_t"}}},
 		"enableStructTransfer": true, "enableFullTransfer": true, "enableIncrTransfer": true,
+		"enableIncrVerify":   true,
 		"incrTransferConfig": map[string]any{"incrSyncConcurrency": 4, "enableIncrSyncStatistics": true}})
 	action(t, base, id, "start")
 	ctx := context.Background()
@@ -155,6 +156,27 @@ func TestIncrSmoke(t *testing.T) {
 		t.Errorf("DDL not applied: %+v", st)
 	}
 	compareAll(t, src, dst, db, db+"_t")
+	// Incremental verification re-compared the applied keys into a run of kind INCR.
+	var runs struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Kind  string `json:"kind"`
+			Diffs int64  `json:"diffs"`
+		} `json:"items"`
+	}
+	native(t, base, "GET", "/api/v1/projects/"+id+"/verify/runs", nil, &runs)
+	found := false
+	for _, r := range runs.Items {
+		if r.Kind == "INCR" {
+			found = true
+			if r.Diffs != 0 {
+				t.Errorf("incremental verification run %s reports %d differences on identical data", r.ID, r.Diffs)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no incremental verification run: %s", mustJSON(runs))
+	}
 	d, _ := dst.DB(db + "_t")
 	defer d.Close()
 	if n := count(t, d, "SELECT COUNT(*) FROM customers WHERE nickname IS NOT NULL"); n == 0 {

@@ -71,6 +71,7 @@ type applier struct {
 	failed  chan error    // a worker failed (cap len(workers))
 	pending map[string]pendingKey
 	savedAt time.Time // last saveCommon (dispatcher goroutine only)
+	iv      *incrVerifier // incremental verification; nil when off
 	rows    *rate.Limiter
 	bytes   *rate.Limiter
 
@@ -247,6 +248,9 @@ func (a *applier) run(ctx context.Context) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	a.failed = make(chan error, len(a.skip))
+	if a.iv, err = startIncrVerify(wctx, a.env); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	for i := range a.skip {
 		w := &incrWorker{id: i, a: a, in: make(chan *incrUnit, incrQueueUnits)}
@@ -439,6 +443,7 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 			order = append(order, w)
 		}
 		u.changes = append(u.changes, r.rc)
+		u.srcs = append(u.srcs, r.ti.src)
 		u.bytes += r.rc.Before.Size() + r.rc.After.Size()
 		a.count(r.ti.src, r.op)
 	}

@@ -16,6 +16,7 @@ type incrUnit struct {
 	safe    bool
 	bytes   int
 	changes []endpoint.RowChange
+	srcs    []string // source "db.table" of each change (for incremental verification)
 }
 
 // incrWorker applies its units in order, several per target transaction, each transaction
@@ -102,6 +103,9 @@ func (w *incrWorker) apply(ctx context.Context, batch []*incrUnit, rows int) err
 	}
 	w.rows.Add(int64(rows))
 	w.a.rowsDone.Add(int64(rows))
+	for _, u := range batch {
+		w.a.iv.offer(u.srcs, u.changes)
+	}
 	cp := b.CP
 	w.cpPos.Store(&cp)
 	w.committed.Store(last.seq)
