@@ -70,7 +70,7 @@ type applier struct {
 	notify  chan struct{} // a worker committed (cap 1)
 	failed  chan error    // a worker failed (cap len(workers))
 	pending map[string]pendingKey
-	savedAt time.Time // last saveCommon (dispatcher goroutine only)
+	savedAt time.Time     // last saveCommon (dispatcher goroutine only)
 	iv      *incrVerifier // incremental verification; nil when off
 	rows    *rate.Limiter
 	bytes   *rate.Limiter
