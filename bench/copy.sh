@@ -46,6 +46,10 @@ for _ in $(seq 120); do [ -s "$WORK/env" ] && break; sleep 0.5; done
 . "$WORK/env"
 MYSRC=(-h 127.0.0.1 -P "$SRC_PORT" -u root "-p$PASSWORD")
 MYDST=(-h 127.0.0.1 -P "$DST_PORT" -u root "-p$PASSWORD")
+SRC_PID=$(cat "$(dirname "$SRC_SOCK")/mysqld.pid")
+DST_PID=$(cat "$(dirname "$DST_SOCK")/mysqld.pid")
+# ticks PID prints a process's user+system CPU time in clock ticks (1/100 s).
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 MYD_SRC=(-h 127.0.0.1 -P "$SRC_PORT" -u root -p "$PASSWORD")
 MYD_DST=(-h 127.0.0.1 -P "$DST_PORT" -u root -p "$PASSWORD")
 
@@ -54,40 +58,47 @@ echo "== building the dataset"
 
 reset_target() { mariadb "${MYDST[@]}" -e "DROP DATABASE IF EXISTS bench"; }
 
-# Each run_* prints the seconds it took.
+# Each run_* prints the seconds it took and writes the tool's own CPU seconds to $WORK/toolcpu.
 run_godwit() {
 	local out
 	out=$("$CB" godwit -env "$WORK/env" -bin "$WORK/godwit" -work "$WORK")
 	sed -n 's/.*rss_kb=\([0-9]*\).*/\1/p' <<<"$out" >>"$WORK/godwit-rss"
+	sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p' <<<"$out" >"$WORK/toolcpu"
 	sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$out"
 }
 run_mydumper() {
 	local t=$1 dir="$WORK/dump" t0
 	rm -rf "$dir"
 	t0=$(now)
-	mydumper "${MYD_SRC[@]}" -B bench -t "$t" -o "$dir" >"$WORK/mydumper.log" 2>&1
-	myloader "${MYD_DST[@]}" -B bench -t "$t" -d "$dir" >"$WORK/myloader.log" 2>&1
+	/usr/bin/time -f "%U %S" -o "$WORK/t1" mydumper "${MYD_SRC[@]}" -B bench -t "$t" -o "$dir" >"$WORK/mydumper.log" 2>&1
+	/usr/bin/time -f "%U %S" -o "$WORK/t2" myloader "${MYD_DST[@]}" -B bench -t "$t" -d "$dir" >"$WORK/myloader.log" 2>&1
 	elapsed "$t0"
+	cat "$WORK/t1" "$WORK/t2" | awk '{ s += $1 + $2 } END { printf "%.2f", s }' >"$WORK/toolcpu"
 	rm -rf "$dir"
 }
 run_dump() {
 	local t0
 	t0=$(now)
-	mariadb-dump "${MYSRC[@]}" --single-transaction --databases bench | mariadb "${MYDST[@]}"
+	/usr/bin/time -f "%U %S" -o "$WORK/t1" mariadb-dump "${MYSRC[@]}" --single-transaction --databases bench |
+		/usr/bin/time -f "%U %S" -o "$WORK/t2" mariadb "${MYDST[@]}"
 	elapsed "$t0"
+	cat "$WORK/t1" "$WORK/t2" | awk '{ s += $1 + $2 } END { printf "%.2f", s }' >"$WORK/toolcpu"
 }
 
 TOOLS=(godwit myloader_t2 myloader_t4 mariadb_dump)
-declare -A TIMES EXACT
+declare -A TIMES CPUS EXACT
 for run in $(seq "$RUNS"); do
 	for tool in "${TOOLS[@]}"; do
 		reset_target
+		s0=$(ticks "$SRC_PID") d0=$(ticks "$DST_PID")
 		case $tool in
 		godwit) s=$(run_godwit) ;;
 		myloader_t2) s=$(run_mydumper 2) ;;
 		myloader_t4) s=$(run_mydumper 4) ;;
 		mariadb_dump) s=$(run_dump) ;;
 		esac
+		cpu=$(awk -v s="$(( $(ticks "$SRC_PID") - s0 ))" -v d="$(( $(ticks "$DST_PID") - d0 ))" -v t="$(cat "$WORK/toolcpu")" \
+			'BEGIN { printf "%.1f", s / 100 + d / 100 + t }')
 		if v=$("$CB" verify -env "$WORK/env" 2>&1); then
 			verdict=exact
 		else
@@ -95,23 +106,28 @@ for run in $(seq "$RUNS"); do
 			echo "$v" | sed 's/^/    /' >&2
 		fi
 		TIMES[$tool]="${TIMES[$tool]:-} $s"
+		CPUS[$tool]="${CPUS[$tool]:-} $cpu"
 		[ "${EXACT[$tool]:-exact}" = exact ] && EXACT[$tool]=$verdict
-		echo "run $run: $tool ${s}s ($verdict)"
+		echo "run $run: $tool ${s}s, CPU ${cpu}s (source+target servers+tool) ($verdict)"
 	done
 done
 
 GODWIT_RSS_MAX=$(sort -n "$WORK/godwit-rss" | tail -1)
 # shellcheck disable=SC2086
 ref=$(median ${TIMES[myloader_t4]})
+# shellcheck disable=SC2086
+cref=$(median ${CPUS[myloader_t4]})
 {
 	echo
 	echo "== results: median of $RUNS runs, 2.2M rows (8 x 250k sbtest + 200k awkward), $(nproc) cores"
-	printf '%-14s %10s %10s  %-8s %s\n' tool median_s vs_t4 copy runs_s
+	printf '%-14s %9s %6s %9s %6s  %-8s %s\n' tool median_s vs_t4 cpu_s vs_t4 copy runs_s
 	for tool in "${TOOLS[@]}"; do
 		# shellcheck disable=SC2086
-		m=$(median ${TIMES[$tool]})
-		printf '%-14s %10s %10s  %-8s %s\n' "$tool" "$m" "$(ratio "$m" "$ref")" "${EXACT[$tool]}" "${TIMES[$tool]# }"
+		m=$(median ${TIMES[$tool]}) c=$(median ${CPUS[$tool]})
+		printf '%-14s %9s %6s %9s %6s  %-8s %s\n' "$tool" "$m" "$(ratio "$m" "$ref")" "$c" "$(ratio "$c" "$cref")" \
+			"${EXACT[$tool]}" "${TIMES[$tool]# }"
 	done
+	echo "cpu_s: CPU seconds of the source server + target server + the tool's processes (median)"
 	echo "godwit peak RSS: $((GODWIT_RSS_MAX / 1024)) MB (VmHWM of the godwit server process, max over runs)"
 } | tee "${RESULTS:-/dev/null}"
 

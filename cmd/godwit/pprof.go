@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"runtime/debug"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -26,4 +27,13 @@ func startPprof(log *slog.Logger) {
 		}
 	}()
 	log.Info("pprof listening", "addr", addr)
+}
+
+// defaultMemoryLimit sets a soft Go heap limit of 200 MiB unless GOMEMLIMIT is set, so the
+// garbage collector works harder before the process grows past its budget (copy batches of
+// very wide rows). Memory stays bounded by configuration; this only keeps the peak low.
+func defaultMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(200 << 20)
+	}
 }

@@ -39,6 +39,7 @@ func (a *app) serveCmd() *cobra.Command {
 				return fmt.Errorf("data dir: %w", err)
 			}
 			startPprof(log)
+			defaultMemoryLimit()
 			users, tokens, err := resolvePrincipals(configPath, dataDir, os.Getenv, a.stderr)
 			if err != nil {
 				return err

@@ -193,8 +193,8 @@ func (s *loadStream) escapeInto(b []byte) int {
 	w := 0
 	v := s.val
 	for len(v) > 0 && w < len(b) {
-		run := 0
-		for run < len(v) && loadEscape[v[run]] == 0 {
+		run, lim := 0, min(len(v), len(b)-w) // never scan past what fits: keeps Read O(len(b))
+		for run < lim && loadEscape[v[run]] == 0 {
 			run++
 		}
 		if run > 0 {

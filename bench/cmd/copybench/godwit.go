@@ -21,8 +21,8 @@ const benchUser, benchPassword = "bench", "bench-password-1"
 
 // cmdGodwit runs one migration of database bench (or -db) from the source to the target with a
 // fresh `godwit serve` (its own data dir): schema with deferred indexes, full copy, index
-// build. It prints "seconds=S rss_kb=K": S from the start call to FINISHED, K the server
-// process's peak RSS (VmHWM).
+// build. It prints "seconds=S rss_kb=K cpu_s=C": S from the start call to FINISHED, K the
+// server process's peak RSS (VmHWM), C its CPU time (user+system).
 func cmdGodwit(args []string) error {
 	fs := flag.NewFlagSet("godwit", flag.ExitOnError)
 	envFile := fs.String("env", "", "servers' settings file")
@@ -123,8 +123,24 @@ func cmdGodwit(args []string) error {
 	}
 	secs := time.Since(t0).Seconds()
 	peak = max(peak, vmHWM(cmd.Process.Pid))
-	fmt.Printf("seconds=%.2f rss_kb=%d\n", secs, peak)
+	fmt.Printf("seconds=%.2f rss_kb=%d cpu_s=%.2f\n", secs, peak, cpuSeconds(cmd.Process.Pid))
 	return nil
+}
+
+// cpuSeconds is a process's user+system CPU time so far (0 if unknown).
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields after "pid (comm) "
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return (u + k) / 100 // USER_HZ
 }
 
 // vmHWM reads a process's peak resident set size in kB (0 if unknown).

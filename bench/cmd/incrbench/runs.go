@@ -89,10 +89,10 @@ func (r *rig) drain(run int) (drainResult, error) {
 		return d, fmt.Errorf("marker row never reached the target")
 	}
 	if st, err := r.c.IncrStatus(ctx, r.project); err == nil {
-		d.applied = st.RowsApplied - d.appliedBefore
+		d.applied = st.RowsApplied
 	}
-	fmt.Printf("incrbench: drain %d: %d row events applied in %.2fs (marker seen at %.2fs) = %.0f row events/s; godwit counted %d rows\n",
-		run, d.events, d.seconds, d.markerSeconds, d.eventsPerSec, d.applied)
+	fmt.Printf("incrbench: drain %d: %d row events applied in %.2fs (marker seen at %.2fs) = %.0f row events/s; godwit's rowsApplied %d (before the resume %d)\n",
+		run, d.events, d.seconds, d.markerSeconds, d.eventsPerSec, d.applied, d.appliedBefore)
 	return d, checkTables(r)
 }
 
