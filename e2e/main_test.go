@@ -32,7 +32,11 @@ const apiUser, apiPassword = "admin", "e2e-secret-pw"
 func inProcess(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	logf, err := os.Create(t.TempDir() + "/godwit.log")
+	logPath := t.TempDir() + "/godwit.log"
+	if d := os.Getenv("GODWIT_E2E_LOGDIR"); d != "" { // keep the server log for a post-mortem
+		logPath = d + "/godwit-" + t.Name() + ".log"
+	}
+	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -425,16 +425,33 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 		}
 		rs = append(rs, r)
 	}
+	// Wait for a barrier first if any change conflicts with another worker's uncommitted
+	// work; only then register this transaction's keys (a barrier clears the registry, so
+	// registering earlier would lose this transaction's own entries).
+	dest := func(r *routed) int {
+		if whole {
+			return rs[0].w
+		}
+		return r.w
+	}
+	conflict := len(a.pending) > incrPendingLimit
+	for i := range rs {
+		if !conflict && a.heldElsewhere(rs[i].keys, dest(&rs[i]), t.Seq) {
+			conflict = true
+		}
+	}
+	if conflict {
+		if err := a.barrier(ctx); err != nil {
+			return err
+		}
+	}
 	units := map[int]*incrUnit{}
 	var order []int
 	for i := range rs {
 		r := &rs[i]
-		w := r.w
-		if whole {
-			w = rs[0].w
-		}
-		if err := a.claim(ctx, r.keys, w, t.Seq); err != nil {
-			return err
+		w := dest(r)
+		for _, k := range r.keys {
+			a.pending[k] = pendingKey{worker: w, seq: t.Seq}
 		}
 		u := units[w]
 		if u == nil {
@@ -477,27 +494,16 @@ func (a *applier) route(ti *tableInfo, rc *endpoint.RowChange) int {
 	return int(h.Sum64() % uint64(n))
 }
 
-// claim registers a change's keys for worker w, waiting for a barrier first when another
-// worker holds uncommitted work of an earlier transaction on one of them (the transaction's
-// own changes sharing a key are all on w: see dispatch).
-func (a *applier) claim(ctx context.Context, keys []string, w int, seq uint64) error {
+// heldElsewhere reports whether another worker holds uncommitted work of an earlier
+// transaction on one of keys (the transaction's own changes sharing a key are all routed to
+// one worker: see dispatch).
+func (a *applier) heldElsewhere(keys []string, w int, seq uint64) bool {
 	for _, k := range keys {
 		if p, ok := a.pending[k]; ok && p.worker != w && p.seq < seq && a.workers[p.worker].committed.Load() < p.seq {
-			if err := a.barrier(ctx); err != nil {
-				return err
-			}
-			break
+			return true
 		}
 	}
-	if len(a.pending) > incrPendingLimit {
-		if err := a.barrier(ctx); err != nil {
-			return err
-		}
-	}
-	for _, k := range keys {
-		a.pending[k] = pendingKey{worker: w, seq: seq}
-	}
-	return nil
+	return false
 }
 
 // send queues a unit on its worker unless the worker applied it before this run.
