@@ -2,10 +2,10 @@ package main
 
 import (
 	"log/slog"
-	"runtime/debug"
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 )
 
