@@ -157,7 +157,12 @@ func (h *Handler) progress(ctx context.Context, d *jobDoc, v *service.ProjectVie
 		key := map[model.StepName]string{model.StepStruct: "structure", model.StepFull: "table", model.StepIndex: "index",
 			model.StepFullVerify: "compare", model.StepIncr: "incremental"}[st.Name]
 		if key != "" {
-			pi.ProgressMap[key] = ProgressComplete{Completed: sp(strconv.Itoa(st.Progress)), RemainingTime: sp("0")}
+			rem := "0"
+			if st.Info.RemainingSeconds != nil && st.Status == model.StepRunning {
+				rem = strconv.FormatInt(*st.Info.RemainingSeconds, 10)
+				pi.RemainingTime = sp(rem) // the copy's estimate (DRS remaining_time, seconds)
+			}
+			pi.ProgressMap[key] = ProgressComplete{Completed: sp(strconv.Itoa(st.Progress)), RemainingTime: sp(rem)}
 		}
 		switch st.Name {
 		case model.StepFull:
