@@ -16,7 +16,6 @@ import (
 	"github.com/godwit/godwit/client"
 	"github.com/godwit/godwit/demo"
 	"github.com/godwit/godwit/server"
-	"github.com/godwit/godwit/testenv"
 )
 
 // open is what cmd/godwit wires: server.Open + Start with one admin user.
@@ -57,9 +56,6 @@ func TestDemoEndToEnd(t *testing.T) {
 		},
 	})
 	t.Logf("demo output:\n%s", out.String())
-	if errors.Is(err, testenv.ErrNoBinary) && os.Getenv("CI") != "true" {
-		t.Skipf("MariaDB not installed: %v", err)
-	}
 	if err != nil {
 		t.Fatalf("demo failed: %v", err)
 	}

@@ -13,12 +13,10 @@ import (
 	"time"
 )
 
-// TestHelperProcess is not a test: TestServersDieWithTheirParent runs it in a child
-// process that starts both servers, reports their pids and waits to be killed.
-func TestHelperProcess(t *testing.T) {
-	if os.Getenv("GODWIT_TESTENV_HELPER") != "1" {
-		t.Skip("helper process only")
-	}
+// helperProcess is what TestServersDieWithTheirParent runs in a child process (the test
+// binary again, diverted by TestMain through GODWIT_TESTENV_HELPER=1): it starts both
+// servers, reports their pids and waits to be killed.
+func helperProcess() {
 	ctx := context.Background()
 	m, err := StartMariaDB(ctx, MariaDBOptions{})
 	if err != nil {
@@ -53,7 +51,7 @@ func TestServersDieWithTheirParent(t *testing.T) {
 	if _, err := findBinary([]string{"mariadbd", "mysqld"}, "/usr/sbin"); err != nil {
 		skipOrFatal(t, "MariaDB", err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "GODWIT_TESTENV_HELPER=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {

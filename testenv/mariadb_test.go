@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"database/sql"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -10,7 +11,12 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 )
 
-func TestMain(m *testing.M) { Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv("GODWIT_TESTENV_HELPER") == "1" {
+		helperProcess() // never returns
+	}
+	Main(m)
+}
 
 func showVar(t *testing.T, db *sql.DB, name string) string {
 	t.Helper()
