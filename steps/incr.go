@@ -175,7 +175,7 @@ func (a *applier) loadP1(ctx context.Context, p0 incrPoint) error {
 	}
 	if !ok {
 		p1 = p0
-		if stepNeedsP1(a.env.Project) {
+		if a.env.Project.EnableFullTransfer { // the copy ran: safe mode until its end
 			err := retryUnavailable(ctx, a.env, "reading the source log position", func() error {
 				pos, err := a.rd.CurrentPosition(ctx)
 				p1 = incrPoint{Pos: pos, Time: a.env.Now().Unix()}

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/godwit/godwit/change"
@@ -49,10 +48,9 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 
 	sel := newSelector(env.Project)
 	keep := time.Duration(env.Project.IncrTransferConfig.StoreLogKeptHour) * time.Hour
-	var last atomic.Pointer[change.Txn]
 	stop := make(chan struct{})
 	defer close(stop)
-	go pullHousekeeping(ctx, env, sh, keep, &last, stop)
+	go pullHousekeeping(ctx, env, sh, keep, stop)
 
 	wait := 200 * time.Millisecond
 	for {
@@ -62,7 +60,7 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 		}
 		sh.streaming.Store(true)
 		started := time.Now()
-		b := newPullBatcher(sh, &last)
+		b := newPullBatcher(sh)
 		err := rd.StreamChanges(ctx, from, sel.want, b.add)
 		if ferr := b.close(); ferr != nil && err == nil {
 			err = ferr
@@ -109,7 +107,7 @@ func sampleP0(ctx context.Context, env *Env, rd endpoint.ChangeReader) (incrPoin
 }
 
 // pullHousekeeping persists the capture status every second and trims the store every minute.
-func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.Duration, last *atomic.Pointer[change.Txn], stop <-chan struct{}) {
+func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.Duration, stop <-chan struct{}) {
 	tick := time.NewTicker(statusTick)
 	defer tick.Stop()
 	lastTrim := time.Now()
@@ -145,8 +143,7 @@ func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.D
 // pullBatchBytes, or every pullFlushEvery, whichever comes first, so capture adds at most a
 // few milliseconds of latency.
 type pullBatcher struct {
-	sh   *incrShared
-	last *atomic.Pointer[change.Txn]
+	sh *incrShared
 
 	mu      sync.Mutex
 	pending []*change.Txn
@@ -162,8 +159,8 @@ const (
 	pullFlushEvery = 2 * time.Millisecond
 )
 
-func newPullBatcher(sh *incrShared, last *atomic.Pointer[change.Txn]) *pullBatcher {
-	b := &pullBatcher{sh: sh, last: last, stop: make(chan struct{}), done: make(chan struct{})}
+func newPullBatcher(sh *incrShared) *pullBatcher {
+	b := &pullBatcher{sh: sh, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(b.done)
 		t := time.NewTicker(pullFlushEvery)
@@ -209,8 +206,6 @@ func (b *pullBatcher) flushLocked() {
 	for _, t := range b.pending {
 		b.sh.noteCaptured(t.Seq, now)
 	}
-	t := b.pending[len(b.pending)-1]
-	b.last.Store(&change.Txn{Seq: t.Seq, Pos: t.Pos, Time: t.Time})
 	clear(b.pending)
 	b.pending, b.bytes = b.pending[:0], 0
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/godwit/godwit/changestore"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/model"
 )
 
 // State keys of incremental sync in the metadata store (per project).
@@ -181,10 +180,6 @@ func retryUnavailable(ctx context.Context, env *Env, what string, fn func() erro
 		wait = min(wait*2, 5*time.Second)
 	}
 }
-
-// stepNeedsP1 reports whether the project copies data, so INCR_TRANSFER must run in safe
-// mode until the position where the copy ended.
-func stepNeedsP1(p *model.Project) bool { return p.EnableFullTransfer }
 
 // incrDelay is the project's current incremental delay as INCR_TRANSFER last published it
 // (0 when unknown).

@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -154,58 +153,22 @@ func (e *Endpoint) ExecDDL(ctx context.Context, stmt string) error {
 		}
 	}
 	if err != nil {
-		k := errs.KindInternal
-		if isConnErr(err) {
-			k = errs.KindUnavailable
-		}
-		return errs.New(k, errs.CodeIncrDDL, "applying DDL on the target failed: "+err.Error(),
-			"Check the statement against the target; fix the target table by hand and resume, or drop the DDL type from supportDDLTypes.").
+		return errs.As(dataPathErr(errs.CodeIncrDDL, "applying DDL on the target failed: "+err.Error(),
+			"Check the statement against the target; fix the target table by hand and resume, or drop the DDL type from supportDDLTypes.", err)).
 			With("statement", truncate(stmt, 300))
 	}
 	return nil
 }
 
-// applyErr classifies an apply failure: connection losses, deadlocks and lock timeouts are
-// KindUnavailable (retried by the caller); the rest CodeIncrApply.
+// applyErr classifies an apply failure with the data path's rules (dataPathErr): connection
+// losses, deadlocks and lock timeouts are KindUnavailable and retried by the caller.
 func applyErr(what string, err error) error {
 	var ee *errs.Error
 	if errors.As(err, &ee) {
 		return err
 	}
-	if isConnErr(err) || isRetryable(err) {
-		return errs.New(errs.KindUnavailable, errs.CodeConnect, "target: "+what+": "+err.Error(),
-			"godwit retries with backoff until the target is back.").Wrap(err)
-	}
-	return errs.New(errs.KindInternal, errs.CodeIncrApply, "target: "+what+": "+err.Error(),
-		"Check the target table matches the source (columns, types, constraints); resume retries the batch.").Wrap(err)
-}
-
-func isRetryable(err error) bool {
-	var me *gomysql.MySQLError
-	if errors.As(err, &me) {
-		switch me.Number {
-		case 1205, 1213, 1040, 1053, 1317, 2006, 2013, 1927, 1152, 1158, 1159, 1160, 1161:
-			return true
-		}
-	}
-	return false
-}
-
-func isConnErr(err error) bool {
-	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, gomysql.ErrInvalidConn) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var me *gomysql.MySQLError
-	if errors.As(err, &me) {
-		return false
-	}
-	s := err.Error()
-	for _, frag := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "i/o timeout", "EOF", "no such host", "invalid connection"} {
-		if strings.Contains(s, frag) {
-			return true
-		}
-	}
-	return false
+	return dataPathErr(errs.CodeIncrApply, "target: "+what+": "+err.Error(),
+		"Check the target table matches the source (columns, types, constraints); transient failures are retried.", err)
 }
 
 func truncate(s string, n int) string {

@@ -139,7 +139,7 @@ func dataPathErr(code, msg, advice string, err error) error {
 		kind = errs.KindUnavailable
 	case errors.As(err, &me):
 		switch me.Number {
-		case 1040, 1053, 1205, 1213, 1317, 1927, 2006, 2013:
+		case 1040, 1053, 1152, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 2006, 2013:
 			kind = errs.KindUnavailable
 		default:
 			kind = errs.KindInvalid
