@@ -61,6 +61,7 @@ type applier struct {
 	schema string
 	stream string
 	p1     string
+	pastP1 bool                  // a transaction after P1 was dispatched (dispatcher goroutine only)
 	hw     uint64                // highest checkpoint at start: replayed in safe mode up to it
 	skip   []uint64              // per worker: seqs <= skip[w] were applied before this run
 	types  map[string]bool       // recordTypeWhiteList
@@ -372,13 +373,13 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 		return a.applyDDL(ctx, t)
 	}
 	safe := t.Seq <= a.hw
-	if !safe {
+	if !safe && !a.pastP1 { // positions only grow: once past P1, no need to compare again
 		c, err := a.rd.ComparePositions(t.Pos, a.p1)
 		if err != nil {
 			return errs.New(errs.KindInternal, errs.CodeIncrStore, "bad position in the change store: "+err.Error(),
 				"The change store is damaged; release the project and start again.")
 		}
-		safe = c <= 0
+		safe, a.pastP1 = c <= 0, c > 0
 	}
 	a.mu.Lock()
 	a.safeMode = safe

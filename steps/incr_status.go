@@ -89,5 +89,5 @@ func (a *applier) publish(ctx context.Context, now time.Time, eps int64) {
 		t := true
 		info.EnableIncrStatistics = &t
 	}
-	a.env.Report(ctx, 0, &info, true)
+	a.env.Report(ctx, 0, &info, false) // persisted at most twice a second
 }
