@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
@@ -72,4 +73,56 @@ func (s *Service) loadState(ctx context.Context, id, key string, v any) bool {
 		return false
 	}
 	return json.Unmarshal(b, v) == nil
+}
+
+// knownDDLTypes are the supportDDLTypes values godwit understands (endpoint.DDLInfo.Kinds).
+var knownDDLTypes = map[string]bool{"CREATE_TABLE": true, "ADD_COLUMN": true, "MODIFY_COLUMN": true,
+	"CHANGE_COLUMN": true, "DROP_COLUMN": true, "DROP_INDEX": true, "ADD_INDEX": true, "CREATE_INDEX": true,
+	"RENAME_INDEX": true, "TRUNCATE": true, "DROP_TABLE": true, "RENAME_TABLE": true, "ALTER_TABLE": true,
+	"CREATE_DATABASE": true, "DROP_DATABASE": true, "CREATE_VIEW": true, "DROP_VIEW": true, "OTHER": true}
+
+// validateIncr checks (and normalises the case of) the incremental settings, so a typo is
+// refused when the project is created instead of surfacing mid-stream.
+func validateIncr(c *model.IncrTransferConfig) error {
+	oneOf := func(field string, v *string, allowed ...string) error {
+		*v = strings.ToLower(strings.TrimSpace(*v))
+		for _, a := range allowed {
+			if *v == a {
+				return nil
+			}
+		}
+		return errs.Invalid("incrTransferConfig.%s %q must be one of %s", field, *v, strings.Join(allowed, ", "))
+	}
+	if err := oneOf("conflictPolicy", &c.ConflictPolicy, "overwrite", "ignore", "stop"); err != nil {
+		return err
+	}
+	if err := oneOf("ddlPolicy", &c.DDLPolicy, "skip", "stop"); err != nil {
+		return err
+	}
+	if err := oneOf("storeFsync", &c.StoreFsync, "interval", "always", "never"); err != nil {
+		return err
+	}
+	switch {
+	case c.IncrSyncConcurrency > 256:
+		return errs.Invalid("incrTransferConfig.incrSyncConcurrency %d must be at most 256", c.IncrSyncConcurrency)
+	case len(c.CheckpointSchema) > 64 || strings.ContainsAny(c.CheckpointSchema, "`\x00./\\"):
+		return errs.Invalid("incrTransferConfig.checkpointSchema %q is not a valid database name", c.CheckpointSchema)
+	case c.ThrottleRps != nil && *c.ThrottleRps < 0, c.ThrottleIOPS != nil && *c.ThrottleIOPS < 0:
+		return errs.Invalid("incrTransferConfig throttles must not be negative")
+	}
+	for i, t := range c.SupportDDLTypes {
+		c.SupportDDLTypes[i] = strings.ToUpper(strings.TrimSpace(t))
+		if !knownDDLTypes[c.SupportDDLTypes[i]] {
+			return errs.Invalid("incrTransferConfig.supportDDLTypes has unknown type %q", t)
+		}
+	}
+	for i, t := range c.RecordTypeWhiteList {
+		c.RecordTypeWhiteList[i] = strings.ToUpper(strings.TrimSpace(t))
+		switch c.RecordTypeWhiteList[i] {
+		case "INSERT", "UPDATE", "DELETE", "DDL":
+		default:
+			return errs.Invalid("incrTransferConfig.recordTypeWhiteList has unknown type %q (INSERT, UPDATE, DELETE)", t)
+		}
+	}
+	return nil
 }

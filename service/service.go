@@ -168,6 +168,9 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 	if t := p.FullTransferConfig.ThrottleRps; t != nil && *t < 0 {
 		return errs.Invalid("fullTransferConfig.throttleRps must not be negative")
 	}
+	if err := validateIncr(&p.IncrTransferConfig); err != nil {
+		return err
+	}
 	if !(p.EnableStructTransfer || p.EnableFullTransfer || p.EnableIncrTransfer || p.EnableFullVerify || p.EnableReverseIncrTransfer) {
 		return errs.Invalid("the project enables no step: set at least one of enableStructTransfer, enableFullTransfer, enableIncrTransfer, enableFullVerify")
 	}
