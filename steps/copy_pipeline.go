@@ -37,12 +37,23 @@ import (
 // was empty or its batches were already committed. Until then the chunk stays PENDING, so a
 // crash redoes it; every write is idempotent by key, so redoing is harmless.
 
-// batch is a run of rows of one chunk, in key order.
+// batch is a run of rows of one chunk, in key order: change rows, or an encoded batch in
+// encoding (copy_encoded.go).
 type batch struct {
 	run      *chunkRun
 	rows     []change.Row
+	enc      *endpoint.EncodedBatch
+	encoding endpoint.Encoding
 	srcBytes int64 // source bytes (change.Row.Size) of rows
 	memHeld  int64 // bytes of c.mem this batch holds from queueing until written
+}
+
+// count is the number of rows in b.
+func (b *batch) count() int {
+	if b.enc != nil {
+		return b.enc.Rows
+	}
+	return len(b.rows)
 }
 
 // chunkRun tracks one chunk in flight.
@@ -180,6 +191,9 @@ func (c *copier) readChunk(ctx context.Context, run *chunkRun, queue chan<- *bat
 			return err
 		}
 	}
+	if enc := c.encodingFor(ctx, j.plan); enc != nil {
+		return c.readChunkEncoded(ctx, run, enc, queue)
+	}
 	tu := c.tuning
 	cur := &batch{run: run, rows: make([]change.Row, 0, min(tu.batchRows, 1024))}
 	curMem := 0
@@ -275,17 +289,23 @@ func (c *copier) readChunk(ctx context.Context, run *chunkRun, queue chan<- *bat
 func (c *copier) writeBatch(ctx context.Context, b *batch) error {
 	j := b.run.job
 	req := endpoint.WriteRequest{Table: j.plan.Dst, Columns: j.plan.Copy, Rows: b.rows}
+	rows := int64(b.count())
 	var n int64
 	var err error
 	for attempt := 0; ; attempt++ {
 		t0 := time.Now()
-		if n, err = c.writer.WriteRows(ctx, req); err == nil {
-			c.meter.wrote(int64(len(b.rows)), n, time.Since(t0))
+		if b.enc != nil {
+			n, err = c.writer.(endpoint.EncodedWriter).WriteEncoded(ctx, req, b.encoding, b.enc)
+		} else {
+			n, err = c.writer.WriteRows(ctx, req)
+		}
+		if err == nil {
+			c.meter.wrote(rows, n, time.Since(t0))
 			break
 		}
 		if ctx.Err() != nil || !retryable(err) || attempt >= 3 {
 			return errs.New(errs.KindUnavailable, errs.CodeCopyWrite,
-				fmt.Sprintf("writing %d rows into %s failed", len(b.rows), j.plan.TargetKey()),
+				fmt.Sprintf("writing %d rows into %s failed", rows, j.plan.TargetKey()),
 				"Check the target's error log and free space; the chunk is retried on resume.").Wrap(err)
 		}
 		c.env.Logf(ctx, "WARN", "table %s chunk %d: retrying a batch after: %v", j.plan.Key, j.chunk.Seq, err)
@@ -295,10 +315,9 @@ func (c *copier) writeBatch(ctx context.Context, b *batch) error {
 			return ctx.Err()
 		}
 	}
-	rows := int64(len(b.rows))
 	c.meter.processed.Add(rows)
 	c.meter.processedBytes.Add(b.srcBytes)
-	b.rows = nil // release the rows before the (possibly slow) store update
+	b.rows, b.enc = nil, nil // release the rows before the (possibly slow) store update
 	c.mem.Release(b.memHeld)
 	if b.run.commit(rows, n, b.srcBytes) {
 		return c.finishChunk(ctx, b.run)

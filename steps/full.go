@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -156,6 +157,7 @@ type copier struct {
 
 	mem       *semaphore.Weighted // bytes of batches queued or being written (see copy_pipeline.go)
 	memBudget int64
+	encs      sync.Map // *TablePlan → endpoint.Encoding, or false for rows (copy_encoded.go)
 
 	tables    tableBook
 	started   time.Time // this run's start

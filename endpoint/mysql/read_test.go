@@ -47,6 +47,7 @@ func TestDataPathMariaDB(t *testing.T) {
 	t.Run("chunks", func(t *testing.T) { dpTestChunks(t, env) })
 	t.Run("roundtrip", func(t *testing.T) { dpTestRoundTrip(t, env) })
 	t.Run("packet", func(t *testing.T) { dpTestPacket(t, env) })
+	t.Run("load charset", func(t *testing.T) { dpTestLoadCharset(t, env) })
 }
 
 // dpExec runs statements on db, failing the test on error.

@@ -181,9 +181,10 @@ func writeErr(t *schema.Table, what string, err error) error {
 // writePacket is one endpoint's write-path state: its cached max_allowed_packet and
 // whether LOAD DATA LOCAL was refused.
 type writePacket struct {
-	mu     sync.Mutex
-	n      int
-	noLoad atomic.Bool
+	mu         sync.Mutex
+	n          int
+	noLoad     atomic.Bool
+	loadProbed atomic.Bool // an empty LOAD DATA LOCAL succeeded (WriteEncoding)
 }
 
 // writePackets maps weak.Pointer[Endpoint] → *writePacket. Keys are weak and removed by a

@@ -154,6 +154,9 @@ func dpTestRoundTrip(t *testing.T, env *dpEnv) {
 		dpTestCopyTwice(t, env, src, dst, cols, plan, len(rows))
 	}
 	env.dstEP.setLoadData(true)
+	// The encoded path (ReadChunkEncoded → WriteEncoded), in tiny batches.
+	dpExec(t, env.dstDB, "TRUNCATE TABLE types")
+	dpTestCopyEncoded(t, env, src, dst, cols, plan, rows)
 
 	t.Run("checksum", func(t *testing.T) { dpTestChecksum(t, env, src, dst, byID) })
 	t.Run("negative zero", func(t *testing.T) { dpTestNegativeZero(t, env) })
