@@ -17,10 +17,45 @@ import (
 // (order_items), a string key (products), a unique key only (uk_only, NOT NULL UNIQUE, no
 // primary key), no key at all (audit_log, with exact duplicate rows), and every MariaDB type
 // (all_types). Every table must come out identical, keyed tables in several chunks, the
-// keyless one in one, and the deferred secondary indexes built by INDEX_TRANSFER.
+// keyless one in one, and the deferred secondary indexes built by INDEX_TRANSFER. Between
+// two MariaDB servers the copy takes the encoded LOAD DATA path.
 func TestCopyKeyShapes(t *testing.T) {
-	src := testenv.SharedMariaDB(t, "source")
 	dst := testenv.SharedMariaDB(t, "target")
+	copyKeyShapes(t, dst)
+	if n := globalStatus(t, dst, "Com_load"); n == 0 {
+		t.Error("the target ran no LOAD DATA statement")
+	}
+}
+
+// TestCopyKeyShapesNoLocalInfile is TestCopyKeyShapes into a target that refuses LOAD DATA
+// LOCAL (local_infile=OFF, MySQL 8's default): the copy must fall back to multi-row REPLACE
+// statements by itself and still copy every shape and type exactly.
+func TestCopyKeyShapesNoLocalInfile(t *testing.T) {
+	dst := testenv.MariaDBT(t, testenv.MariaDBOptions{ExtraArgs: []string{"--local-infile=0"}})
+	copyKeyShapes(t, dst)
+	if n := globalStatus(t, dst, "Com_replace"); n == 0 {
+		t.Error("the target ran no REPLACE statement: the fallback was not used")
+	}
+}
+
+// globalStatus reads a numeric global status counter of srv.
+func globalStatus(t *testing.T, srv *testenv.MariaDB, name string) int64 {
+	t.Helper()
+	db, err := srv.DB("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var k string
+	var v int64
+	if err := db.QueryRow("SHOW GLOBAL STATUS LIKE '"+name+"'").Scan(&k, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func copyKeyShapes(t *testing.T, dst *testenv.MariaDB) {
+	src := testenv.SharedMariaDB(t, "source")
 	base := inProcess(t)
 	db := testenv.UniqueName("shapes")
 	seed(t, src, db, 0.2)
