@@ -2,12 +2,9 @@ package steps
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
-	"github.com/godwit/godwit/errs"
 )
 
 // The encoded variant of the copy pipeline (see endpoint.EncodedWriter): when the writer
@@ -79,13 +76,11 @@ func (c *copier) readChunkEncoded(ctx context.Context, run *chunkRun, enc endpoi
 		blocked, t0 = 0, time.Now()
 		return nil
 	}
-	resumable := keyPositions(j.plan) != nil
 	chunk := j.chunk
 	req := endpoint.ReadRequest{Table: j.plan.Src, Columns: j.plan.Copy, Key: j.plan.KeyCols, Where: j.plan.Where}
-	var err error
-	for attempt := 0; ; attempt++ {
+	err := c.readWithRetry(ctx, j, keyPositions(j.plan) != nil, func() error {
 		req.Chunk = chunk
-		err = er.ReadChunkEncoded(ctx, req, enc, lim, func(eb *endpoint.EncodedBatch) error {
+		return er.ReadChunkEncoded(ctx, req, enc, lim, func(eb *endpoint.EncodedBatch) error {
 			if err := send(eb); err != nil {
 				return err
 			}
@@ -94,24 +89,9 @@ func (c *copier) readChunkEncoded(ctx context.Context, run *chunkRun, enc endpoi
 			}
 			return nil
 		})
-		if err == nil || ctx.Err() != nil || !retryable(err) || !resumable || attempt >= 3 {
-			break
-		}
-		c.env.Logf(ctx, "WARN", "table %s chunk %d: reading again after the last copied key: %v", j.plan.Key, j.chunk.Seq, err)
-		select {
-		case <-time.After(time.Duration(attempt+1) * time.Second):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	})
 	if err != nil {
-		var e *errs.Error
-		if errors.As(err, &e) || ctx.Err() != nil {
-			return err
-		}
-		return errs.New(errs.KindUnavailable, errs.CodeCopyRead,
-			fmt.Sprintf("reading %s chunk %d failed", j.plan.Key, j.chunk.Seq),
-			"Check that the source is reachable; the chunk is retried on resume.").Wrap(err)
+		return err
 	}
 	if run.readFinished() {
 		return c.finishChunk(ctx, run)

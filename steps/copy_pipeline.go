@@ -236,13 +236,12 @@ func (c *copier) readChunk(ctx context.Context, run *chunkRun, queue chan<- *bat
 	chunk := j.chunk
 	var lastRow change.Row
 	req := endpoint.ReadRequest{Table: j.plan.Src, Columns: j.plan.Copy, Key: j.plan.KeyCols, Where: j.plan.Where}
-	var err error
-	for attempt := 0; ; attempt++ {
+	err := c.readWithRetry(ctx, j, keyIdx != nil, func() error {
 		if lastRow != nil {
 			chunk.Lower = keyOf(lastRow, keyIdx) // resume after the last row already batched
 		}
 		req.Chunk = chunk
-		_, err = c.reader.ReadChunk(ctx, req, func(r change.Row) error {
+		_, err := c.reader.ReadChunk(ctx, req, func(r change.Row) error {
 			cur.rows = append(cur.rows, r)
 			sz := r.Size()
 			cur.srcBytes += int64(sz)
@@ -255,24 +254,10 @@ func (c *copier) readChunk(ctx context.Context, run *chunkRun, queue chan<- *bat
 			}
 			return nil
 		})
-		if err == nil || ctx.Err() != nil || !retryable(err) || keyIdx == nil || attempt >= 3 {
-			break
-		}
-		c.env.Logf(ctx, "WARN", "table %s chunk %d: reading again after the last copied key: %v", j.plan.Key, j.chunk.Seq, err)
-		select {
-		case <-time.After(time.Duration(attempt+1) * time.Second):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+		return err
+	})
 	if err != nil {
-		var e *errs.Error
-		if errors.As(err, &e) || ctx.Err() != nil {
-			return err
-		}
-		return errs.New(errs.KindUnavailable, errs.CodeCopyRead,
-			fmt.Sprintf("reading %s chunk %d failed", j.plan.Key, j.chunk.Seq),
-			"Check that the source is reachable; the chunk is retried on resume.").Wrap(err)
+		return err
 	}
 	if err := send(); err != nil {
 		return err
@@ -282,6 +267,35 @@ func (c *copier) readChunk(ctx context.Context, run *chunkRun, queue chan<- *bat
 		return c.finishChunk(ctx, run)
 	}
 	return nil
+}
+
+// readWithRetry runs read, and again after a transient failure (at most 3 more times, with
+// a growing pause) when resumable: read must then start after the last row it handed over.
+// A failure that is not an *errs.Error becomes a retryable CodeCopyRead error for the chunk.
+func (c *copier) readWithRetry(ctx context.Context, j chunkJob, resumable bool, read func() error) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = read()
+		if err == nil || ctx.Err() != nil || !retryable(err) || !resumable || attempt >= 3 {
+			break
+		}
+		c.env.Logf(ctx, "WARN", "table %s chunk %d: reading again after the last copied key: %v", j.plan.Key, j.chunk.Seq, err)
+		select {
+		case <-time.After(time.Duration(attempt+1) * time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	var e *errs.Error
+	if errors.As(err, &e) || ctx.Err() != nil {
+		return err
+	}
+	return errs.New(errs.KindUnavailable, errs.CodeCopyRead,
+		fmt.Sprintf("reading %s chunk %d failed", j.plan.Key, j.chunk.Seq),
+		"Check that the source is reachable; the chunk is retried on resume.").Wrap(err)
 }
 
 // writeBatch writes one batch, retrying transient failures in place (the write is

@@ -9,8 +9,6 @@ import (
 	"io"
 	"strconv"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
@@ -84,16 +82,8 @@ func (e *Endpoint) WriteEncoded(ctx context.Context, req endpoint.WriteRequest, 
 
 // loadBytes runs p's LOAD DATA statement over data.
 func (e *Endpoint) loadBytes(ctx context.Context, req endpoint.WriteRequest, p *loadPlan, data []byte) (int64, error) {
-	r := bytes.NewReader(data)
-	name := "godwit-" + strconv.FormatUint(loadReaderSeq.Add(1), 10)
-	gomysql.RegisterReaderHandler(name, func() io.Reader { return r })
-	defer gomysql.DeregisterReaderHandler(name)
-	if _, err := e.db.ExecContext(ctx, fmt.Sprintf(p.stmt, "Reader::"+name)); err != nil {
-		var me *gomysql.MySQLError
-		if errors.As(err, &me) && loadRefusedNumbers[me.Number] {
-			return 0, fmt.Errorf("%w: %v", errLoadRefused, err)
-		}
-		return 0, writeErr(req.Table, "cannot load rows", err)
+	if err := e.execLoad(ctx, req, p, bytes.NewReader(data)); err != nil {
+		return 0, err
 	}
 	return int64(len(data)), nil
 }

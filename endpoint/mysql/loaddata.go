@@ -414,15 +414,23 @@ func (e *Endpoint) loadRows(ctx context.Context, req endpoint.WriteRequest) (int
 		return 0, err
 	}
 	st := newLoadStream(p, req.Rows)
+	if err := e.execLoad(ctx, req, p, st); err != nil {
+		return 0, err
+	}
+	return st.n, nil
+}
+
+// execLoad runs p's LOAD DATA statement reading r, mapping a refusal to errLoadRefused.
+func (e *Endpoint) execLoad(ctx context.Context, req endpoint.WriteRequest, p *loadPlan, r io.Reader) error {
 	name := "godwit-" + strconv.FormatUint(loadReaderSeq.Add(1), 10)
-	gomysql.RegisterReaderHandler(name, func() io.Reader { return st })
+	gomysql.RegisterReaderHandler(name, func() io.Reader { return r })
 	defer gomysql.DeregisterReaderHandler(name)
 	if _, err := e.db.ExecContext(ctx, fmt.Sprintf(p.stmt, "Reader::"+name)); err != nil {
 		var me *gomysql.MySQLError
 		if errors.As(err, &me) && loadRefusedNumbers[me.Number] {
-			return 0, fmt.Errorf("%w: %v", errLoadRefused, err)
+			return fmt.Errorf("%w: %v", errLoadRefused, err)
 		}
-		return 0, writeErr(req.Table, "cannot load rows", err)
+		return writeErr(req.Table, "cannot load rows", err)
 	}
-	return st.n, nil
+	return nil
 }
