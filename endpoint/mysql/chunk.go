@@ -24,16 +24,37 @@ const chunkDefaultRows = 10000
 // (MAX-MIN+1) is at most chunkDenseFactor times the table's estimated row count.
 const chunkDenseFactor = 4
 
-// PlanChunks splits t into half-open key ranges (Lower, Upper] of about rows rows each,
-// counted among the rows matching where ("" for all). The first chunk has a nil Lower and
-// the last a nil Upper, so the plan covers rows inserted after planning too.
+// PlanChunks splits t into half-open key ranges (Lower, Upper] of about rows rows each.
+// The first chunk has a nil Lower and the last a nil Upper, every other bound is a full key
+// tuple in the Go types ReadChunk produces, and bounds strictly increase in the server's
+// order, so the chunks hold every row matching where ("" for all) exactly once, rows
+// inserted after planning included. Chunk sizes are targets, not limits.
 //
-// A dense single integer key (MAX-MIN+1 at most 4 × t.RowsEstimate) is split
-// arithmetically from MIN/MAX; with a filter the density is the unfiltered one, so such
-// chunks may hold fewer rows than asked. Any other key is split by walking its index
-// (every rows-th matching key becomes a bound). A table without a key, an
-// empty table, and a key containing ENUM, SET or BIT columns (whose SQL comparison order
-// differs from their index order) get exactly one chunk with nil bounds.
+//   - A key containing ENUM, SET or BIT columns (whose SQL comparison order differs from
+//     their index order), a table without a key and an empty table get one chunk with
+//     nil bounds.
+//   - A dense single integer key (MAX-MIN+1 at most 4 × t.RowsEstimate) is split
+//     arithmetically from MIN/MAX.
+//   - Any other key of a table estimated at chunkSampleMinRows rows or more, wanting at
+//     least two chunks, is split at sampled keys without reading the table: probes
+//     interpolated between known keys (integers, floats, decimals and temporal values
+//     numerically; strings by code point, case-folded under case-insensitive collations;
+//     binary strings and UUIDs by byte) are turned into existing keys by one index dive
+//     each, and the optimizer's range estimates (EXPLAIN rows, index dives in InnoDB)
+//     choose which gap to sample next and where bounds go. At most chunkSampleMax keys are
+//     sampled (twice as many probe queries, each reading one row), so huge tables get
+//     fewer, larger chunks. Chunks are uneven (typically within ±30 % of rows), never
+//     overlapping or leaking. Without usable estimates (engines or flavours whose EXPLAIN
+//     has no rows column) gaps are bisected in value space, so sizes follow the key
+//     distribution. The filter is not evaluated while sampling, so its selectivity does
+//     not change the cost.
+//   - Anything else (small tables, an unknown estimate, a first key column of a type
+//     that cannot be interpolated) is split by walking the key index, every rows-th
+//     matching key becoming a bound: exact sizes, at the cost of reading the whole index
+//     (on InnoDB's clustered primary key, the whole table).
+//
+// With a filter, arithmetic and sampled chunks count unfiltered rows, so they may hold
+// fewer matching rows than asked.
 func (e *Endpoint) PlanChunks(ctx context.Context, t *schema.Table, key []string, where string, rows int) ([]change.Chunk, error) {
 	whole := []change.Chunk{{Seq: 0}}
 	if len(key) == 0 {
@@ -57,6 +78,12 @@ func (e *Endpoint) PlanChunks(ctx context.Context, t *schema.Table, key []string
 	}
 	if len(key) == 1 && chunkIsInteger(cols[0]) && t.RowsEstimate > 0 {
 		plan, ok, err := e.chunkArithmetic(ctx, t, key[0], where, rows)
+		if err != nil || ok {
+			return plan, err
+		}
+	}
+	if t.RowsEstimate >= chunkSampleMinRows && t.RowsEstimate > int64(rows) {
+		plan, ok, err := e.chunkSample(ctx, t, key, cols, rows, chunkSampleConf{maxSamples: chunkSampleMax})
 		if err != nil || ok {
 			return plan, err
 		}

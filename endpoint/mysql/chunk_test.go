@@ -136,6 +136,33 @@ func dpTestChunks(t *testing.T, env *dpEnv) {
 		}
 	}
 
+	// The sampler, run directly on the same small tables (PlanChunks walks tables this
+	// small), covers every key shape too; its chunks count unfiltered rows.
+	for _, c := range cases {
+		tb := dpTable(t, db, name, c.table)
+		tb.RowsEstimate = c.estimate
+		key := tb.KeyColumns()
+		if len(key) == 0 || c.table == "ck" {
+			continue
+		}
+		cols := make([]*schema.Column, len(key))
+		for i, k := range key {
+			cols[i] = tb.Column(k)
+		}
+		plan, ok, err := env.srcEP.chunkSample(ctx, tb, key, cols, c.rows, chunkSampleConf{maxSamples: chunkSampleMax})
+		if err != nil || !ok {
+			t.Fatalf("%s sampled: ok %v, %v", c.table, ok, err)
+		}
+		if all := dpCount(t, db, name, c.table, ""); all > 2*c.rows && len(plan) < all/c.rows/3 {
+			t.Errorf("%s sampled: %d chunks for %d rows of %d", c.table, len(plan), all, c.rows)
+		}
+		got := dpCoverage(t, env.srcEP, tb, key, c.where, plan, c.rows, false)
+		t.Logf("%s sampled, %d rows per chunk: %d chunks", c.table, c.rows, len(plan))
+		if want := dpCount(t, db, name, c.table, c.where); got != want {
+			t.Errorf("%s sampled where %q: chunks hold %d rows, table has %d", c.table, c.where, got, want)
+		}
+	}
+
 	// The dense integer key is split arithmetically (uppers 100, 200, …, 900, then open),
 	// the same key without an estimate is walked (uppers 100, …, 1000, then an empty tail).
 	tbi := dpTable(t, db, name, "ci")
