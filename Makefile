@@ -67,13 +67,23 @@ test: deps vet
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)
 
 # fuzz runs each Fuzz target on its own (go test -fuzz accepts one target per package run).
+# Go 1.26's fuzz coordinator can report "context deadline exceeded" as a failure when
+# -fuzztime ends while a worker is mid-input (go.dev/issue/75804, fixed in Go 1.27): such a
+# run, which wrote no failing input, is reported and not counted as a failure. Any run that
+# writes a failing input (testdata/fuzz/…) fails.
 fuzz:
 	@set -e; found=0; \
 	for f in $$(grep -rl --include='*_test.go' -E '^func Fuzz[A-Z0-9_][A-Za-z0-9_]*\(' . | grep -v '/vendor/'); do \
 		dir=$$(dirname "$$f"); \
 		for t in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' "$$f" | cut -d' ' -f2); do \
 			found=1; echo "fuzz: $$dir $$t ($(FUZZTIME))"; \
-			$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) "./$${dir#./}"; \
+			rc=0; out=$$($(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) "./$${dir#./}" 2>&1) || rc=$$?; \
+			echo "$$out"; \
+			if [ $$rc != 0 ]; then \
+				if echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'Failing input written'; then \
+					echo "fuzz: $$t: Go's -fuzztime deadline race (go.dev/issue/75804), no failing input: not a failure"; \
+				else exit $$rc; fi; \
+			fi; \
 		done; \
 	done; \
 	[ $$found = 1 ] || echo "fuzz: no Fuzz targets found"
