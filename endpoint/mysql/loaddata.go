@@ -382,25 +382,7 @@ func loadAppendBytes(b []byte, k litKind, v []byte) ([]byte, error) {
 	if k == litBit {
 		return litAppendBytes(b, litBit, v)
 	}
-	for _, c := range v {
-		switch c {
-		case 0:
-			b = append(b, '\\', '0')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case 0x1a:
-			b = append(b, '\\', 'Z')
-		default:
-			b = append(b, c)
-		}
-	}
-	return b, nil
+	return loadEscapeAppend(b, v), nil
 }
 
 // loadRows writes req with one LOAD DATA LOCAL statement. It returns the bytes streamed, or
