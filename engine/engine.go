@@ -119,73 +119,71 @@ func (e *Engine) ResumeProject(ctx context.Context, id string) error {
 	return e.transition(ctx, id, "resume", []model.ProjectStatus{model.StatusSuspend, model.StatusFailed}, nil)
 }
 
+// transition records RUNNING and launches the run in one critical section: no other
+// transition can observe the new status without the run, or the run without the status.
 func (e *Engine) transition(ctx context.Context, id, action string, from []model.ProjectStatus, mut func(*model.Project)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	p, err := e.store.GetProject(ctx, id)
-	if err != nil {
-		return err
-	}
-	if !statusIn(p.Status, from) {
-		return errs.IllegalState(id, action, string(p.Status), joinStatuses(from))
-	}
-	if _, busy := e.running[id]; busy {
-		return errs.IllegalState(id, action, "still stopping", "not running")
-	}
-	p.Status, p.Desired = model.StatusRunning, model.StatusRunning
-	p.GmtModified = e.now().UTC()
-	p.GmtFinish = nil
-	if mut != nil {
-		mut(p)
-	}
-	if err := e.store.UpdateProject(ctx, p); err != nil {
+	_, busy := e.running[id]
+	now := e.now().UTC()
+	if _, err := e.store.ModifyProject(ctx, id, func(p *model.Project) error {
+		if !statusIn(p.Status, from) {
+			return errs.IllegalState(id, action, string(p.Status), joinStatuses(from))
+		}
+		if busy { // unreachable while the run-exit contract holds (see launchLocked); kept as a guard
+			return errs.IllegalState(id, action, "still stopping", "not running")
+		}
+		p.Status, p.Desired = model.StatusRunning, model.StatusRunning
+		p.GmtModified = now
+		p.GmtFinish = nil
+		if mut != nil {
+			mut(p)
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	e.launchLocked(id)
 	return nil
 }
 
-// StopProject moves RUNNING → SUSPEND: it interrupts the running step and waits for the
-// project goroutine to exit (steps persist their progress as they go, so nothing is lost).
+// StopProject moves RUNNING → SUSPEND. It records the request (Desired SUSPEND) and cancels
+// the run in one critical section, then waits for the run to exit; the run itself records
+// SUSPEND as it exits (see launchLocked), so the status says SUSPEND only once nothing of the
+// project runs any more. A RUNNING project without a run (its run ended without settling, e.g.
+// a metadata read failed) is suspended at once. If ctx ends first StopProject returns its
+// error; the run still stops.
 func (e *Engine) StopProject(ctx context.Context, id string) error {
 	e.mu.Lock()
-	p, err := e.store.GetProject(ctx, id)
-	if err != nil {
-		e.mu.Unlock()
-		return err
-	}
-	if p.Status != model.StatusRunning {
-		e.mu.Unlock()
-		return errs.IllegalState(id, "stop", string(p.Status), "RUNNING")
-	}
-	p.Desired = model.StatusSuspend
-	if err := e.store.UpdateProject(ctx, p); err != nil {
-		e.mu.Unlock()
-		return err
-	}
 	r := e.running[id]
-	e.mu.Unlock()
-	if r != nil {
-		r.cancel(errStopped)
-		select {
-		case <-r.done:
-		case <-ctx.Done():
-			return ctx.Err()
+	now := e.now().UTC()
+	_, err := e.store.ModifyProject(ctx, id, func(p *model.Project) error {
+		if p.Status != model.StatusRunning {
+			return errs.IllegalState(id, "stop", string(p.Status), "RUNNING")
 		}
+		p.Desired = model.StatusSuspend
+		if r == nil {
+			p.Status, p.GmtModified = model.StatusSuspend, now
+		}
+		return nil
+	})
+	if err == nil && r != nil {
+		r.cancel(errStopped)
 	}
-	// The run goroutine normally records SUSPEND itself; make sure even if it had just ended.
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	p, err = e.store.GetProject(ctx, id)
+	e.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	if p.Status == model.StatusRunning {
-		p.Status = model.StatusSuspend
-		p.GmtModified = e.now().UTC()
-		return e.store.UpdateProject(ctx, p)
+	if r == nil {
+		e.audit(ctx, id, "INFO", "", "project suspended by user")
+		return nil
 	}
-	return nil
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // ReleaseProject moves SUSPEND, FAILED or FINISHED → RELEASING → RELEASED, dropping the
@@ -193,17 +191,18 @@ func (e *Engine) StopProject(ctx context.Context, id string) error {
 func (e *Engine) ReleaseProject(ctx context.Context, id string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	p, err := e.store.GetProject(ctx, id)
-	if err != nil {
-		return err
-	}
 	allowed := []model.ProjectStatus{model.StatusSuspend, model.StatusFailed, model.StatusFinished}
-	if !statusIn(p.Status, allowed) || e.running[id] != nil {
-		return errs.IllegalState(id, "release", string(p.Status), joinStatuses(allowed))
-	}
-	p.Status, p.Desired = model.StatusReleasing, model.StatusReleased
-	p.GmtModified = e.now().UTC()
-	if err := e.store.UpdateProject(ctx, p); err != nil {
+	_, busy := e.running[id]
+	now := e.now().UTC()
+	p, err := e.store.ModifyProject(ctx, id, func(p *model.Project) error {
+		if !statusIn(p.Status, allowed) || busy {
+			return errs.IllegalState(id, "release", string(p.Status), joinStatuses(allowed))
+		}
+		p.Status, p.Desired = model.StatusReleasing, model.StatusReleased
+		p.GmtModified = now
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return e.finishRelease(ctx, p)
@@ -220,10 +219,15 @@ func (e *Engine) finishRelease(ctx context.Context, p *model.Project) error {
 			e.log.Warn("removing the change store failed", "project", p.ID, "err", err)
 		}
 	}
-	p.Status = model.StatusReleased
-	p.GmtModified = e.now().UTC()
+	now := e.now().UTC()
+	if _, err := e.store.ModifyProject(ctx, p.ID, func(cur *model.Project) error {
+		cur.Status, cur.GmtModified = model.StatusReleased, now
+		return nil
+	}); err != nil {
+		return err
+	}
 	e.audit(ctx, p.ID, "INFO", "", "project released")
-	return e.store.UpdateProject(ctx, p)
+	return nil
 }
 
 // DeleteProject removes an INIT or RELEASED project.
@@ -235,7 +239,9 @@ func (e *Engine) DeleteProject(ctx context.Context, id string) error {
 		return err
 	}
 	allowed := []model.ProjectStatus{model.StatusInit, model.StatusReleased}
-	if !statusIn(p.Status, allowed) {
+	// Every status change goes through e.mu, so the status read here cannot change before
+	// the delete below.
+	if !statusIn(p.Status, allowed) || e.running[id] != nil {
 		return errs.IllegalState(id, "delete", string(p.Status), joinStatuses(allowed))
 	}
 	return e.store.DeleteProject(ctx, id)
@@ -247,6 +253,13 @@ func (e *Engine) launch(id string) {
 	e.launchLocked(id)
 }
 
+// launchLocked starts the project's run goroutine; e.mu must be held. The run is the one
+// owner of the project's RUNNING status: while e.running[id] holds it, no transition but Stop
+// applies, and when it exits it settles the project's status (FINISHED, FAILED, SUSPEND after
+// a stop, or RUNNING left as is on shutdown) and removes itself from e.running in one critical
+// section, before closing done. So every state another transition can observe is true: RUNNING
+// with a run, or a final status with nothing of the project running (its steps have returned
+// and its endpoints, binlog stream included, are closed).
 func (e *Engine) launchLocked(id string) {
 	if _, ok := e.running[id]; ok {
 		return
@@ -258,13 +271,12 @@ func (e *Engine) launchLocked(id string) {
 	go func() {
 		defer e.wg.Done()
 		defer close(r.done)
-		defer func() {
-			e.mu.Lock()
-			delete(e.running, id)
-			e.mu.Unlock()
-			cancel(nil)
-		}()
-		e.runProject(ctx, id)
+		res := e.runProject(ctx, id)
+		e.mu.Lock()
+		e.settle(context.WithoutCancel(ctx), id, res, errors.Is(context.Cause(ctx), errStopped))
+		delete(e.running, id)
+		e.mu.Unlock()
+		cancel(nil)
 	}()
 }
 

@@ -12,25 +12,37 @@ import (
 	"github.com/godwit/godwit/steps"
 )
 
-// runProject executes the project's unfinished steps in order. It owns the project's status
-// while it runs: FINISHED after the last step, FAILED on a step error, SUSPEND when stopped.
-// When the engine itself closes, the status stays RUNNING so the next boot resumes it.
+// outcome is how a run ended; Engine.settle turns it into the project's status.
+type outcome int
+
+const (
+	// outcomeInterrupted: the run was cancelled (or could not load the project): SUSPEND if
+	// the user stopped it, else (shutdown) the project stays RUNNING for the next boot.
+	outcomeInterrupted outcome = iota
+	outcomeFinished            // every step finished: FINISHED
+	outcomeFailed              // a step failed (its error is recorded on the step): FAILED
+)
+
+// runProject executes the project's unfinished steps in order and reports how it ended; it
+// records step statuses, never the project's (the run goroutine settles that, see
+// launchLocked). When the engine itself closes, the status stays RUNNING so the next boot
+// resumes it.
 //
 // Continuous steps (steps.Continuous: log pull, incremental apply) run in the foreground
 // until they call Env.Detach, then keep running in the background while the next steps run;
 // the project then stays RUNNING after the last step until it is stopped or a background
 // step fails (which cancels everything and fails the project).
-func (e *Engine) runProject(ctx context.Context, id string) {
+func (e *Engine) runProject(ctx context.Context, id string) outcome {
 	bg := context.WithoutCancel(ctx) // for bookkeeping writes that must land even when cancelled
 	p, err := e.store.GetProject(bg, id)
 	if err != nil {
 		e.log.Error("loading project failed", "project", id, "err", err)
-		return
+		return outcomeInterrupted
 	}
 	list, err := e.store.ListSteps(bg, id)
 	if err != nil {
 		e.log.Error("loading steps failed", "project", id, "err", err)
-		return
+		return outcomeInterrupted
 	}
 	var first *model.Step
 	for i := range list {
@@ -40,16 +52,15 @@ func (e *Engine) runProject(ctx context.Context, id string) {
 		}
 	}
 	if first == nil {
-		e.finishProject(bg, p)
-		return
+		return outcomeFinished
 	}
 	src, dst, sds, dds, err := e.openWithRetry(ctx, p)
 	if err != nil {
-		if e.interrupted(ctx, p, first) {
-			return
+		if e.interrupted(ctx, first) {
+			return outcomeInterrupted
 		}
 		e.failStep(bg, p, first, err)
-		return
+		return outcomeFailed
 	}
 	defer src.Close()
 	defer dst.Close()
@@ -74,10 +85,9 @@ func (e *Engine) runProject(ctx context.Context, id string) {
 		}
 		fn := e.funcs[s.Name]
 		if fn == nil {
-			r.fail(s, errs.New(errs.KindUnsupported, errs.CodeStepNotSupported,
+			return r.fail(s, errs.New(errs.KindUnsupported, errs.CodeStepNotSupported,
 				fmt.Sprintf("step %s is not implemented in this godwit version", s.Name),
 				"Disable the corresponding enable* flag of the project, or upgrade godwit."))
-			return
 		}
 		env := newEnv(s)
 		if cont && s.Status == steps.DetachedStatus(s.Name) {
@@ -93,7 +103,9 @@ func (e *Engine) runProject(ctx context.Context, id string) {
 		s.FinishTime = nil
 		if err := e.store.UpdateStep(bg, s); err != nil {
 			e.log.Error("persisting step failed", "project", id, "err", err)
-			return
+			r.cancelAll()
+			r.wait()
+			return outcomeInterrupted
 		}
 		e.audit(bg, id, "INFO", s.Name, "step started")
 		done := make(chan error, 1)
@@ -101,11 +113,10 @@ func (e *Engine) runProject(ctx context.Context, id string) {
 		select {
 		case err := <-done:
 			if r.stopped(s) {
-				return
+				return outcomeInterrupted
 			}
 			if err != nil {
-				r.fail(s, err)
-				return
+				return r.fail(s, err)
 			}
 			fin := e.now().UTC()
 			env.SetStatus(bg, model.StepFinished, 100)
@@ -118,24 +129,20 @@ func (e *Engine) runProject(ctx context.Context, id string) {
 			r.bgCount--
 			rcancel(errBackground)
 			<-done
-			r.bgFailed(res)
-			return
+			return r.bgFailed(res)
 		}
 	}
 	if r.bgCount == 0 {
-		e.finishProject(bg, p)
-		return
+		return outcomeFinished
 	}
 	// Only background steps are left: the project stays RUNNING until one fails or it stops.
 	select {
 	case res := <-r.bgDone:
 		r.bgCount--
-		r.bgFailed(res)
+		return r.bgFailed(res)
 	case <-ctx.Done():
 		r.wait()
-		if errors.Is(context.Cause(ctx), errStopped) {
-			e.suspendProject(bg, p, "")
-		}
+		return outcomeInterrupted
 	}
 }
 
@@ -182,14 +189,16 @@ func (r *projectRun) adopt(env *steps.Env, done <-chan error) {
 
 // bgFailed handles a background step that ended: a stop or shutdown is an interruption,
 // anything else fails the project after the other steps have exited.
-func (r *projectRun) bgFailed(res bgResult) {
+func (r *projectRun) bgFailed(res bgResult) outcome {
 	if r.ctx.Err() != nil {
-		return // stopped or shutting down; wait/stopped handle the statuses
+		r.wait()
+		return outcomeInterrupted
 	}
 	r.cancelAll()
 	r.wait()
 	s := res.env.Snapshot()
 	r.e.failStep(context.WithoutCancel(r.ctx), r.p, &s, res.err)
+	return outcomeFailed
 }
 
 func (r *projectRun) cancelAll() { r.cancel(errBackground) }
@@ -213,14 +222,15 @@ func (r *projectRun) wait() {
 
 // stopped reports whether the run was interrupted (stop or shutdown) and records it.
 func (r *projectRun) stopped(s *model.Step) bool {
-	return r.e.interrupted(r.ctx, r.p, s)
+	return r.e.interrupted(r.ctx, s)
 }
 
 // fail fails step s after the background steps have exited.
-func (r *projectRun) fail(s *model.Step, err error) {
+func (r *projectRun) fail(s *model.Step, err error) outcome {
 	r.cancelAll()
 	r.wait()
 	r.e.failStep(context.WithoutCancel(r.ctx), r.p, s, err)
+	return outcomeFailed
 }
 
 // runStep calls fn, turning a panic into an internal error so one bad step cannot take the
@@ -236,64 +246,63 @@ func (e *Engine) runStep(ctx context.Context, fn steps.Func, env *steps.Env) (er
 	return fn(ctx, env)
 }
 
-// interrupted handles a cancelled run: Stop → step and project SUSPEND; engine shutdown →
-// leave everything RUNNING for the next boot. Reports whether the run was interrupted.
-func (e *Engine) interrupted(ctx context.Context, p *model.Project, s *model.Step) bool {
+// interrupted reports whether the run was cancelled (stop or shutdown); after a user stop it
+// records step s SUSPEND (the project's SUSPEND is settled when the run exits).
+func (e *Engine) interrupted(ctx context.Context, s *model.Step) bool {
 	if ctx.Err() == nil {
 		return false
 	}
-	if !errors.Is(context.Cause(ctx), errStopped) {
-		return true
+	if errors.Is(context.Cause(ctx), errStopped) {
+		s.Status = model.StepSuspend
+		_ = e.store.UpdateStep(context.WithoutCancel(ctx), s)
 	}
-	bg := context.WithoutCancel(ctx)
-	s.Status = model.StepSuspend
-	_ = e.store.UpdateStep(bg, s)
-	e.suspendProject(bg, p, s.Name)
 	return true
 }
 
-// suspendProject records SUSPEND after a user stop.
-func (e *Engine) suspendProject(ctx context.Context, p *model.Project, step model.StepName) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if cur, err := e.store.GetProject(ctx, p.ID); err == nil {
-		cur.Status = model.StatusSuspend
-		cur.GmtModified = e.now().UTC()
-		_ = e.store.UpdateProject(ctx, cur)
-	}
-	e.audit(ctx, p.ID, "INFO", step, "project suspended by user")
-}
-
+// failStep records step s FAILED with err (the project's FAILED is settled when the run exits).
 func (e *Engine) failStep(ctx context.Context, p *model.Project, s *model.Step, err error) {
 	ee := errs.As(err)
 	now := e.now().UTC()
 	s.Status = model.StepFailed
 	s.Error = &model.StepError{Code: ee.Code, Message: ee.FullMessage(), Advice: ee.Advice, Params: ee.Params, FailedTime: now}
 	_ = e.store.UpdateStep(ctx, s)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if cur, gerr := e.store.GetProject(ctx, p.ID); gerr == nil {
-		cur.Status = model.StatusFailed
-		cur.GmtModified = now
-		_ = e.store.UpdateProject(ctx, cur)
-	}
 	e.log.Error("step failed", "project", p.ID, "step", s.Name, "code", ee.Code, "err", ee.FullMessage())
 	e.audit(ctx, p.ID, "ERROR", s.Name, fmt.Sprintf("[%s] %s", ee.Code, ee.FullMessage()))
 }
 
-func (e *Engine) finishProject(ctx context.Context, p *model.Project) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	cur, err := e.store.GetProject(ctx, p.ID)
-	if err != nil {
+// settle records the project status a run ended with; e.mu is held by the caller (the run
+// goroutine, just before it leaves e.running). Only a RUNNING project is changed: the run
+// owns that status and nothing else can have moved it while the run was registered.
+func (e *Engine) settle(ctx context.Context, id string, res outcome, stopped bool) {
+	now := e.now().UTC()
+	var to model.ProjectStatus
+	var msg string
+	switch {
+	case res == outcomeFinished:
+		to, msg = model.StatusFinished, "project finished"
+	case res == outcomeFailed:
+		to = model.StatusFailed
+	case stopped:
+		to, msg = model.StatusSuspend, "project suspended by user"
+	default:
+		return // shutdown: stays RUNNING, resumed at the next boot
+	}
+	if _, err := e.store.ModifyProject(ctx, id, func(p *model.Project) error {
+		if p.Status != model.StatusRunning {
+			return errs.IllegalState(id, "settle", string(p.Status), "RUNNING")
+		}
+		p.Status, p.GmtModified = to, now
+		if to == model.StatusFinished {
+			p.GmtFinish = &now
+		}
+		return nil
+	}); err != nil {
+		e.log.Error("persisting the project status failed", "project", id, "status", to, "err", err)
 		return
 	}
-	now := e.now().UTC()
-	cur.Status, cur.GmtFinish, cur.GmtModified = model.StatusFinished, &now, now
-	if err := e.store.UpdateProject(ctx, cur); err != nil {
-		e.log.Error("persisting project failed", "project", p.ID, "err", err)
+	if msg != "" {
+		e.audit(ctx, id, "INFO", "", msg)
 	}
-	e.audit(ctx, p.ID, "INFO", "", "project finished")
 }
 
 // openWithRetry opens both endpoints, retrying unreachable servers with backoff for up to a

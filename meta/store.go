@@ -30,8 +30,13 @@ type Store interface {
 	CreateProject(ctx context.Context, p *model.Project, steps []model.Step) error
 	GetProject(ctx context.Context, id string) (*model.Project, error) // DELETED projects are not found
 	ListProjects(ctx context.Context, f ProjectFilter) ([]model.Project, int64, error)
-	// UpdateProject overwrites the project row (status, desired, timestamps, config).
-	UpdateProject(ctx context.Context, p *model.Project) error
+	// ModifyProject is the one way to change a stored project: it reads the project, calls
+	// fn on it and writes the result back atomically, so two writers never lose each other's
+	// changes (fn sees the latest committed row). An error from fn aborts the write and is
+	// returned as is; fn must not call the store. Writers change only the fields they own:
+	// the engine the lifecycle (Status, Desired, GmtStart, GmtFinish), the service the
+	// configuration — so a configuration update can never undo a transition, nor the reverse.
+	ModifyProject(ctx context.Context, id string, fn func(p *model.Project) error) (*model.Project, error)
 	// DeleteProject marks the project DELETED and removes its steps, chunks, tables, state.
 	DeleteProject(ctx context.Context, id string) error
 

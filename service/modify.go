@@ -78,13 +78,21 @@ func (s *Service) applyRecord(ctx context.Context, rec *ModifyRecord) error {
 		return errs.IllegalState(p.ID, "apply a modify record", string(p.Status), "INIT, SUSPEND or FAILED (stop the project first)")
 	}
 	p.TransferMapping.Databases = MergeDatabases(p.TransferMapping.Databases, rec.Databases)
-	p.GmtModified = s.now().UTC()
 	if err := s.validateProject(ctx, p); err != nil {
 		e := errs.As(err)
 		rec.Status, rec.ErrorCode, rec.ErrorMsg = ModifyFailed, e.Code, e.Message
 		return s.saveRecord(ctx, rec)
 	}
-	if err := s.store.UpdateProject(ctx, p); err != nil {
+	now := s.now().UTC()
+	// Written against the latest row: the project may have been started in between.
+	if _, err := s.store.ModifyProject(ctx, p.ID, func(cur *model.Project) error {
+		if cur.Status == model.StatusRunning {
+			return errs.IllegalState(cur.ID, "apply a modify record", string(cur.Status), "INIT, SUSPEND or FAILED (stop the project first)")
+		}
+		cur.TransferMapping.Databases = MergeDatabases(cur.TransferMapping.Databases, rec.Databases)
+		cur.GmtModified = now
+		return nil
+	}); err != nil {
 		return err
 	}
 	rec.Status, rec.ErrorCode, rec.ErrorMsg = ModifySuccess, "", ""

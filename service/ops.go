@@ -70,16 +70,51 @@ func (s *Service) resolveLabels(ctx context.Context, ls []model.Label) ([]model.
 	return out, nil
 }
 
-// UpdateProjectConfig replaces the configuration blocks set in u.
+// UpdateProjectConfig replaces the configuration blocks set in u. The update is validated on
+// a copy, then written with ModifyProject, which re-checks the status and copies only the
+// configuration, so a concurrent start/stop is never undone by it.
 func (s *Service) UpdateProjectConfig(ctx context.Context, id string, u ConfigUpdate) error {
 	p, err := s.store.GetProject(ctx, id)
 	if err != nil {
 		return err
 	}
+	if err := configUpdatable(p, u); err != nil {
+		return err
+	}
+	u.applyTo(p)
+	if err := s.validateProject(ctx, p); err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	if _, err := s.store.ModifyProject(ctx, id, func(cur *model.Project) error {
+		if err := configUpdatable(cur, u); err != nil {
+			return err
+		}
+		u.applyTo(cur)
+		cur.GmtModified = now
+		return nil
+	}); err != nil {
+		return err
+	}
+	s.audit(ctx, id, "INFO", "configuration updated through the API")
+	return nil
+}
+
+// configUpdatable reports whether u may be applied to p in its current status.
+func configUpdatable(p *model.Project, u ConfigUpdate) error {
 	switch p.Status {
 	case model.StatusReleasing, model.StatusReleased, model.StatusDeleted:
-		return errs.IllegalState(id, "update its configuration", string(p.Status), "not released")
+		return errs.IllegalState(p.ID, "update its configuration", string(p.Status), "not released")
 	}
+	if u.StructTransferConfig != nil && u.StructTransferConfig.DeferIndexCreation != p.StructTransferConfig.DeferIndexCreation &&
+		p.Status != model.StatusInit {
+		return errs.Invalid("structTransferConfig.deferIndexCreation can change only before the project starts (it decides the INDEX_TRANSFER step)")
+	}
+	return nil
+}
+
+// applyTo copies the configuration blocks set in u into p.
+func (u ConfigUpdate) applyTo(p *model.Project) {
 	if u.Importance != nil {
 		p.Importance = strings.ToUpper(strings.TrimSpace(*u.Importance))
 	}
@@ -87,9 +122,6 @@ func (s *Service) UpdateProjectConfig(ctx context.Context, id string, u ConfigUp
 		p.CommonTransferConfig = *u.CommonTransferConfig
 	}
 	if u.StructTransferConfig != nil {
-		if u.StructTransferConfig.DeferIndexCreation != p.StructTransferConfig.DeferIndexCreation && p.Status != model.StatusInit {
-			return errs.Invalid("structTransferConfig.deferIndexCreation can change only before the project starts (it decides the INDEX_TRANSFER step)")
-		}
 		p.StructTransferConfig = *u.StructTransferConfig
 	}
 	if u.FullTransferConfig != nil {
@@ -101,15 +133,6 @@ func (s *Service) UpdateProjectConfig(ctx context.Context, id string, u ConfigUp
 	if u.ReverseIncrTransferConfig != nil {
 		p.ReverseIncrTransferConfig = *u.ReverseIncrTransferConfig
 	}
-	if err := s.validateProject(ctx, p); err != nil {
-		return err
-	}
-	p.GmtModified = s.now().UTC()
-	if err := s.store.UpdateProject(ctx, p); err != nil {
-		return err
-	}
-	s.audit(ctx, id, "INFO", "configuration updated through the API")
-	return nil
 }
 
 // AdvanceProject starts an INIT project or reports the running step of a RUNNING one.

@@ -98,8 +98,7 @@ func TestDeleteDataSourceInUse(t *testing.T) {
 	for _, id := range []string{"e_src", "e_dst"} {
 		wantCode(t, s.DeleteDataSource(ctx, id), errs.CodeDataSourceInUse, errs.KindState)
 	}
-	p.Status = model.StatusReleased
-	if err := s.UpdateProject(ctx, p); err != nil {
+	if _, err := s.ModifyProject(ctx, p.ID, func(p *model.Project) error { p.Status = model.StatusReleased; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteDataSource(ctx, "e_src"); err != nil {

@@ -163,29 +163,51 @@ func (s *Store) ListProjects(ctx context.Context, f meta.ProjectFilter) ([]model
 	return out, total, nil
 }
 
-// UpdateProject overwrites the stored project with p (document, status, desired, endpoints,
-// labels, timestamps). Unknown or DELETED projects return errs.ProjectNotFound.
-func (s *Store) UpdateProject(ctx context.Context, p *model.Project) error {
-	if p == nil {
-		return errs.Invalid("nil project")
-	}
-	row, err := encodeProject(p)
-	if err != nil {
-		return err
-	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, type = ?, status = ?, desired = ?, source_id = ?,
-			sink_id = ?, gmt_create = ?, gmt_modified = ?, doc = ? WHERE id = ? AND status <> ?`,
-			p.Name, string(p.Type), string(p.Status), string(p.Desired), p.SourceEndpointID, p.SinkEndpointID,
-			ts(row.p.GmtCreate), ts(row.p.GmtModified), row.doc, p.ID, deleted)
+// ModifyProject reads project id, calls fn on it and writes the result back (document,
+// status, desired, endpoints, labels) in one write transaction. The store has one writer
+// connection and takes the write lock when the transaction begins (_txlock=immediate), so fn
+// sees the latest committed row and no concurrent writer's change is lost in between. fn must
+// not call the store (the writer connection is held). An error from fn aborts the write and
+// is returned as is. DELETED and unknown projects return errs.ProjectNotFound.
+func (s *Store) ModifyProject(ctx context.Context, id string, fn func(p *model.Project) error) (*model.Project, error) {
+	var out *model.Project
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var doc, desired string
+		err := tx.QueryRowContext(ctx, `SELECT doc, desired FROM projects WHERE id = ? AND status <> ?`, id, deleted).
+			Scan(&doc, &desired)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.ProjectNotFound(id)
+		}
 		if err != nil {
+			return dbErr("read project", err)
+		}
+		p, err := decodeProject(doc, desired)
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+		if p.ID != id {
+			return errs.Invalid("a project's id cannot change")
+		}
+		row, err := encodeProject(p)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, type = ?, status = ?, desired = ?, source_id = ?,
+			sink_id = ?, gmt_create = ?, gmt_modified = ?, doc = ? WHERE id = ?`,
+			p.Name, string(p.Type), string(p.Status), string(p.Desired), p.SourceEndpointID, p.SinkEndpointID,
+			ts(row.p.GmtCreate), ts(row.p.GmtModified), row.doc, p.ID); err != nil {
 			return dbErr("update project", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.ProjectNotFound(p.ID)
-		}
+		out = p
 		return s.putLabels(ctx, tx, p)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteProject marks the project DELETED and removes its steps, chunks, table state, state

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,7 +107,8 @@ func TestProjectRoundTrip(t *testing.T) {
 	wantCode(t, s.CreateProject(ctx, fullProject(), nil), errs.CodeProjectDuplicate, errs.KindConflict)
 	_, err = s.GetProject(ctx, "np_nope")
 	wantCode(t, err, errs.CodeProjectNotFound, errs.KindNotFound)
-	wantCode(t, s.UpdateProject(ctx, minimalProject("np_nope", t0)), errs.CodeProjectNotFound, errs.KindNotFound)
+	_, err = s.ModifyProject(ctx, "np_nope", func(*model.Project) error { return nil })
+	wantCode(t, err, errs.CodeProjectNotFound, errs.KindNotFound)
 }
 
 func TestUpdateProject(t *testing.T) {
@@ -118,7 +120,7 @@ func TestUpdateProject(t *testing.T) {
 	p.Labels = []model.Label{{ID: "l_c", Name: "C"}}
 	p.GmtModified = t0.Add(time.Hour)
 	p.FullTransferConfig.ReadWorkerNum = 1
-	if err := s.UpdateProject(ctx, p); err != nil {
+	if _, err := s.ModifyProject(ctx, p.ID, func(cur *model.Project) error { *cur = *p; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.GetProject(ctx, p.ID)
@@ -168,7 +170,8 @@ func TestDeleteProject(t *testing.T) {
 	_, err = s.ListSteps(ctx, "np_gone")
 	wantCode(t, err, errs.CodeProjectNotFound, errs.KindNotFound)
 	wantCode(t, s.DeleteProject(ctx, "np_gone"), errs.CodeProjectNotFound, errs.KindNotFound)
-	wantCode(t, s.UpdateProject(ctx, gone), errs.CodeProjectNotFound, errs.KindNotFound)
+	_, err = s.ModifyProject(ctx, gone.ID, func(*model.Project) error { return nil })
+	wantCode(t, err, errs.CodeProjectNotFound, errs.KindNotFound)
 	wantCode(t, s.PutState(ctx, "np_gone", "k", nil), errs.CodeProjectNotFound, errs.KindNotFound)
 	wantCode(t, s.SaveChunks(ctx, "np_gone", model.StepFull, "app.t", nil), errs.CodeProjectNotFound, errs.KindNotFound)
 	if _, n, _ := s.ListProjects(ctx, meta.ProjectFilter{}); n != 1 {
@@ -325,4 +328,54 @@ func TestSteps(t *testing.T) {
 	wantCode(t, err, errs.CodeParam, errs.KindInvalid)
 	_, err = s.GetProject(ctx, "np_dupstep")
 	wantCode(t, err, errs.CodeProjectNotFound, errs.KindNotFound)
+}
+
+// TestModifyProjectIsAtomic: concurrent read-modify-writes of one project never lose an update,
+// and an error from fn writes nothing.
+func TestModifyProjectIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	p := minimalProject("np_cas", t0)
+	mustCreateProject(t, s, p)
+	const n = 40
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if _, err := s.ModifyProject(ctx, p.ID, func(cur *model.Project) error {
+				if i%2 == 0 {
+					cur.FullTransferConfig.ReadWorkerNum++
+				} else {
+					cur.FullTransferConfig.WriteWorkerNum++
+				}
+				return nil
+			}); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	got, err := s.GetProject(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, w := got.FullTransferConfig.ReadWorkerNum-p.FullTransferConfig.ReadWorkerNum,
+		got.FullTransferConfig.WriteWorkerNum-p.FullTransferConfig.WriteWorkerNum; r != n/2 || w != n/2 {
+		t.Fatalf("after %d concurrent increments: +%d reads +%d writes, want +%d each", n, r, w, n/2)
+	}
+	boom := errs.Invalid("refused")
+	_, err = s.ModifyProject(ctx, p.ID, func(cur *model.Project) error {
+		cur.Status = model.StatusFailed
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("fn error: got %v, want it returned as is", err)
+	}
+	if got, _ := s.GetProject(ctx, p.ID); got.Status != p.Status {
+		t.Fatalf("aborted modify wrote status %s", got.Status)
+	}
+	if _, err := s.ModifyProject(ctx, p.ID, func(cur *model.Project) error { cur.ID = "np_other"; return nil }); err == nil {
+		t.Fatal("changing the id was accepted")
+	}
 }
