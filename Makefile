@@ -6,7 +6,8 @@
 #
 # Race detector: -race slows the database-heavy packages 5-10x on a 2-core machine and would
 # blow the 9 minute budget, so `make test` runs every package once without -race and then the
-# pure, fast packages (RACE_PKGS: no database, in-memory or httptest only) again with -race.
+# pure, fast packages (RACE_PKGS: no database, in-memory or httptest only) again with -race,
+# and the lifecycle concurrency tests (RACE_E2E) with -race against real servers.
 # Override, e.g. `make test RACE_PKGS=./...` on a big machine.
 
 SHELL := /bin/bash
@@ -14,6 +15,8 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 BIN ?= bin/godwit
 RACE_PKGS ?= ./model/... ./errs/... ./change/... ./schema/... ./client/... ./cmd/godwit/... ./api/... ./meta/... ./secret/... ./changestore/...
+# RACE_E2E: the lifecycle concurrency tests, which must pass under -race against real servers.
+RACE_E2E ?= ^(TestLifecycleHammer|TestStopWhileStepEnds|TestLifecycleHammerLive)$$
 TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 15s
 FUZZSHORT ?= 3s # per fuzz target in `make test`
@@ -64,6 +67,7 @@ vet:
 test: deps vet
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '$(RACE_E2E)' ./engine/ ./e2e/
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)
 
 # fuzz runs each Fuzz target on its own (go test -fuzz accepts one target per package run).
