@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	_ "github.com/godwit/godwit/endpoint/mysql"
 	"github.com/godwit/godwit/engine"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/meta/sqlite"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/secret"
@@ -263,6 +266,134 @@ func TestStopWhileStepEnds(t *testing.T) {
 		}
 		if err := f.eng.ReleaseProject(ctx, id); err != nil {
 			t.Fatalf("release from %s: %v", st, err)
+		}
+	}
+}
+
+// dataSource stores ds (a copy of the fixture's server with other credentials or port).
+func (f *fixture) dataSource(t *testing.T, mut func(ds *model.DataSource)) string {
+	t.Helper()
+	m := testenv.SharedMariaDB(t, "engine")
+	ds := m.DataSource(testenv.UniqueName("ds"))
+	ds.ID = model.NewID("e")
+	mut(&ds)
+	if err := f.store.CreateDataSource(context.Background(), &ds); err != nil {
+		t.Fatal(err)
+	}
+	return ds.ID
+}
+
+func (f *fixture) logs(t *testing.T, id string) []meta.LogEntry {
+	t.Helper()
+	l, _, err := f.store.ListLogs(context.Background(), meta.LogFilter{ProjectID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestAccessDeniedFailsAtOnce: a data source whose password the server refuses fails the
+// project at once with the server's cause and CodeAccessDenied — not a minute of retries
+// showing RUNNING with an empty log.
+func TestAccessDeniedFailsAtOnce(t *testing.T) {
+	f := newFixture(t, func(f *fixture) map[model.StepName]steps.Func {
+		return map[model.StepName]steps.Func{model.StepFull: func(context.Context, *steps.Env) error {
+			f.enter("called")
+			return nil
+		}}
+	})
+	m := testenv.SharedMariaDB(t, "engine")
+	db, err := m.DB("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	user := testenv.UniqueName("gw")
+	if _, err := db.Exec("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'right-password'"); err != nil {
+		t.Fatal(err)
+	}
+	bad := f.dataSource(t, func(ds *model.DataSource) { ds.User, ds.Password = user, "wrong-password" })
+	id := f.project(t, model.StepFull)
+	if _, err := f.store.ModifyProject(context.Background(), id, func(p *model.Project) error {
+		p.SourceEndpointID = bad
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := f.eng.StartProject(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return f.status(t, id) == model.StatusFailed }, "project not FAILED within 10 s: %s", f.status(t, id))
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("access denied took %s to fail; it must not be retried", d)
+	}
+	list, err := f.store.ListSteps(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := list[0].Error
+	if e == nil || e.Code != errs.CodeAccessDenied || !strings.Contains(e.Message, "Access denied") || strings.Contains(e.Message, "wrong-password") {
+		t.Fatalf("step error %+v, want %s with the server's cause and no password", e, errs.CodeAccessDenied)
+	}
+	if f.activeSteps("called") != 0 {
+		t.Fatal("the step ran although the source refused the credentials")
+	}
+	var logged bool
+	for _, l := range f.logs(t, id) {
+		logged = logged || (l.Level == "ERROR" && strings.Contains(l.Message, errs.CodeAccessDenied))
+	}
+	if !logged {
+		t.Fatalf("project log has no ERROR line with %s: %+v", errs.CodeAccessDenied, f.logs(t, id))
+	}
+}
+
+// TestStopWhileUnreachable: a project retrying an unreachable source says so in its log, and
+// a stop ends it SUSPEND with no step error — a cancelled retry is not "unreachable".
+func TestStopWhileUnreachable(t *testing.T) {
+	f := newFixture(t, continuousSteps)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	down := f.dataSource(t, func(ds *model.DataSource) { ds.Port = port })
+	id := f.project(t, model.StepIncrLogPull, model.StepIncr)
+	ctx := context.Background()
+	if _, err := f.store.ModifyProject(ctx, id, func(p *model.Project) error { p.SourceEndpointID = down; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.eng.StartProject(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		for _, l := range f.logs(t, id) {
+			if l.Level == "WARN" && strings.Contains(l.Message, "unreachable") {
+				return true
+			}
+		}
+		return false
+	}, "no WARN line about the unreachable source in the project log")
+	if st := f.status(t, id); st != model.StatusRunning {
+		t.Fatalf("while retrying: %s", st)
+	}
+	if err := f.eng.StopProject(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.status(t, id); st != model.StatusSuspend {
+		t.Fatalf("after stop: %s", st)
+	}
+	list, err := f.store.ListSteps(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list[0].Status != model.StepSuspend || list[0].Error != nil {
+		t.Fatalf("first step after stop: %s error %+v, want SUSPEND without error", list[0].Status, list[0].Error)
+	}
+	for _, l := range f.logs(t, id) {
+		if strings.Contains(l.Message, "context canceled") || l.Level == "ERROR" {
+			t.Fatalf("the stop was logged as a failure: %+v", l)
 		}
 	}
 }

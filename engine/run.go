@@ -305,17 +305,23 @@ func (e *Engine) settle(ctx context.Context, id string, res outcome, stopped boo
 	}
 }
 
-// openWithRetry opens both endpoints, retrying unreachable servers with backoff for up to a
-// minute before giving up (a failed project can be resumed later).
+// openWithRetry opens both endpoints, retrying unreachable servers (KindUnavailable) with
+// backoff for up to a minute before giving up (a failed project can be resumed later); the
+// first retry and every fifth are written to the project log with the cause. Anything else —
+// refused credentials (errs.CodeAccessDenied) above all — fails at once: retrying cannot fix
+// it. When ctx ends the error is ctx's, which the caller treats as an interruption.
 func (e *Engine) openWithRetry(ctx context.Context, p *model.Project) (src, dst endpoint.Endpoint, sds, dds *model.DataSource, err error) {
 	delay := 500 * time.Millisecond
 	deadline := e.now().Add(time.Minute)
-	for {
+	for attempt := 0; ; attempt++ {
 		src, dst, sds, dds, err = e.openEndpoints(ctx, p)
-		if err == nil || errs.As(err).Kind != errs.KindUnavailable || e.now().After(deadline) {
+		if err == nil || ctx.Err() != nil || errs.As(err).Kind != errs.KindUnavailable || e.now().After(deadline) {
 			return
 		}
 		e.log.Warn("data source unreachable, retrying", "project", p.ID, "err", err)
+		if attempt%5 == 0 {
+			e.audit(ctx, p.ID, "WARN", "", fmt.Sprintf("data source unreachable, retrying for up to a minute: %s", errs.As(err).FullMessage()))
+		}
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():

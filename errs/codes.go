@@ -19,6 +19,7 @@ const (
 	CodeBodyTooLarge      = "GODWIT-API-0413"
 
 	CodeConnect          = "GODWIT-CONN-0001"
+	CodeAccessDenied     = "GODWIT-CONN-0002" // the server refused the credentials or the client host: not retried
 	CodePrecheckFailed   = "GODWIT-PRECHECK-0001"
 	CodeSchemaRead       = "GODWIT-STRUCT-0001"
 	CodeSchemaCreate     = "GODWIT-STRUCT-0002"

@@ -8,6 +8,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -87,7 +88,7 @@ func Open(ctx context.Context, ds model.DataSource, opts endpoint.Options) (endp
 func OpenMySQL(ctx context.Context, ds model.DataSource, opts endpoint.Options) (*Endpoint, error) {
 	conn, err := gomysql.NewConnector(Config(ds))
 	if err != nil {
-		return nil, connectErr(ds, err)
+		return nil, connectErr(ctx, ds, err)
 	}
 	db := sql.OpenDB(conn)
 	n := opts.MaxConns
@@ -100,13 +101,31 @@ func OpenMySQL(ctx context.Context, ds model.DataSource, opts endpoint.Options) 
 	e := &Endpoint{db: db, ds: ds}
 	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&e.version); err != nil {
 		db.Close()
-		return nil, connectErr(ds, err)
+		return nil, connectErr(ctx, ds, err)
 	}
 	e.mariadb = strings.Contains(strings.ToLower(e.version), "mariadb")
 	return e, nil
 }
 
-func connectErr(ds model.DataSource, err error) error {
+// connectErr classifies a failure to open or ping: a cancelled or expired ctx is returned as
+// ctx's own error (an interruption, not an unreachable server); a refusal of the credentials
+// or of the client host is errs.CodeAccessDenied, KindInvalid (not retried: retrying cannot
+// fix a password); anything else is KindUnavailable (retried by callers).
+func connectErr(ctx context.Context, ds model.DataSource, err error) error {
+	if ctx.Err() != nil { // whatever the driver says, the attempt ended because ctx did
+		return ctx.Err()
+	}
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1044, 1045, 1130, 1251, 1698, 1862, 4151: // access denied, host not allowed, auth plugin, password expired, account locked
+			return errs.New(errs.KindInvalid, errs.CodeAccessDenied,
+				fmt.Sprintf("Connectivity test failed: %s:%d refused user %s: %s", ds.Host, ds.Port, ds.User, me.Message),
+				"Check the data source's user name and password, and that this user may connect from godwit's host "+
+					"(CREATE USER / GRANT … TO 'user'@'host'); then update the data source and resume the project.").
+				With("errno", strconv.Itoa(int(me.Number))).Wrap(err)
+		}
+	}
 	return errs.New(errs.KindUnavailable, errs.CodeConnect,
 		fmt.Sprintf("Connectivity test failed: cannot connect to %s:%d as %s", ds.Host, ds.Port, ds.User),
 		"Check host, port, user and password, and that the server accepts connections from godwit.").Wrap(err)
@@ -115,7 +134,7 @@ func connectErr(ds model.DataSource, err error) error {
 // Ping checks connectivity.
 func (e *Endpoint) Ping(ctx context.Context) error {
 	if err := e.db.PingContext(ctx); err != nil {
-		return connectErr(e.ds, err)
+		return connectErr(ctx, e.ds, err)
 	}
 	return nil
 }
