@@ -19,8 +19,9 @@ import (
 // TestLifecycleHammerLive: 50 API clients send random stop / resume / start to one
 // incremental project at once while rows are written to the source, round after round. After
 // each round the project's status must describe what actually runs, checked on the servers:
-// SUSPEND → no binlog dump thread of godwit on the source and no row reaching the target;
-// RUNNING → exactly one dump thread and new rows arriving. Every round ends with a
+// SUSPEND → no binlog dump thread of godwit on the source, no row reaching the target, and
+// /incr and the step say so;
+// RUNNING → exactly one dump thread and new rows arriving; /incr agrees. Every round ends with a
 // transition that must be accepted (nothing stuck). At the end the target equals the source.
 func TestLifecycleHammerLive(t *testing.T) {
 	src := testenv.MariaDBT(t, testenv.MariaDBOptions{}) // private: its dump threads are all ours
@@ -106,12 +107,32 @@ func TestLifecycleHammerLive(t *testing.T) {
 			if n2 := countRows(t, ddb); n2 != n1 {
 				t.Fatalf("round %d: SUSPEND but %d rows reached the target in 1.5 s", round, n2-n1)
 			}
+			if st, err := c.IncrStatus(ctx, id); err != nil || st.Phase != "SUSPENDED" || st.EventsPerSec != 0 {
+				t.Fatalf("round %d: SUSPEND but /incr says %+v (err %v)", round, st, err)
+			}
+			if s := incrSteps(t, c, id)["INCR_TRANSFER"]; s.Status != "SUSPEND" {
+				t.Fatalf("round %d: SUSPEND but INCR_TRANSFER is %s", round, s.Status)
+			}
 			if code, e := action(t, base, id, "resume"); code/100 != 2 {
 				t.Fatalf("round %d: resume from SUSPEND: HTTP %d %+v", round, code, e)
 			}
 		case "RUNNING":
 			waitDumpThreads(t, src, 1, "round %d: RUNNING", round)
 			waitRowArrives(t, ddb, lastID.Load(), "round %d: RUNNING", round)
+			deadline := time.Now().Add(30 * time.Second) // the apply step publishes its state about once a second
+			for {
+				st, err := c.IncrStatus(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Phase == "MONITORING" || st.Phase == "CATCHING_UP" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("round %d: RUNNING but /incr says %s", round, st.Phase)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 		default:
 			t.Fatalf("round %d: project %s:\n%s", round, st, incrDescribe(c, id))
 		}

@@ -129,6 +129,10 @@ func (e *Engine) runProject(ctx context.Context, id string) outcome {
 			r.bgCount--
 			rcancel(errBackground)
 			<-done
+			if r.stopped(s) { // a stop ended the background step first: s is interrupted too
+				r.wait()
+				return outcomeInterrupted
+			}
 			return r.bgFailed(res)
 		}
 	}

@@ -19,7 +19,7 @@ func (s *Service) IncrStatus(ctx context.Context, id string) (*IncrStatus, error
 	if !p.EnableIncrTransfer {
 		return nil, errs.Invalid("project %s has no incremental synchronization", id)
 	}
-	out := &IncrStatus{ProjectID: id, Phase: "WAITING"}
+	out := &IncrStatus{ProjectID: id, Phase: IncrPhaseWaiting}
 	var p0, p1 struct {
 		Pos string `json:"pos"`
 	}
@@ -41,12 +41,22 @@ func (s *Service) IncrStatus(ctx context.Context, id string) (*IncrStatus, error
 		for _, t := range ap.Tables {
 			out.Tables = append(out.Tables, IncrTableStats{Table: t.Table, Inserts: t.Inserts, Updates: t.Updates, Deletes: t.Deletes, DDLs: t.DDLs})
 		}
-		if p.Status != model.StatusRunning {
-			out.EventsPerSec = 0
-		}
-		if out.AppliedSeq > out.PulledSeq { // the two are sampled apart; applied implies pulled
-			out.PulledSeq, out.PulledPos, out.PulledTime = out.AppliedSeq, out.AppliedPos, out.AppliedTime
-		}
+	}
+	// The persisted phase is the apply step's own account and holds only while it runs: a
+	// project that is not RUNNING applies nothing, whatever its last sample said.
+	switch p.Status {
+	case model.StatusRunning:
+	case model.StatusSuspend:
+		out.Phase, out.EventsPerSec = IncrPhaseSuspended, 0
+	case model.StatusFailed:
+		out.Phase, out.EventsPerSec = IncrPhaseFailed, 0
+	case model.StatusInit:
+		out.Phase, out.EventsPerSec = IncrPhaseWaiting, 0
+	default: // FINISHED, RELEASING, RELEASED
+		out.Phase, out.EventsPerSec = IncrPhaseStopped, 0
+	}
+	if out.AppliedSeq > out.PulledSeq { // the two are sampled apart; applied implies pulled
+		out.PulledSeq, out.PulledPos, out.PulledTime = out.AppliedSeq, out.AppliedPos, out.AppliedTime
 	}
 	return out, nil
 }

@@ -9,6 +9,18 @@ type IncrAPI interface {
 	IncrStatus(ctx context.Context, id string) (*IncrStatus, error)
 }
 
+// Incremental phases (IncrStatus.Phase). CATCHING_UP and MONITORING are the apply step's own
+// account and are shown only while the project is RUNNING; otherwise the project's status
+// decides, so a stopped project never reads as live.
+const (
+	IncrPhaseWaiting    = "WAITING"     // not started yet, or the apply step has not begun
+	IncrPhaseCatchingUp = "CATCHING_UP" // applying a backlog
+	IncrPhaseMonitoring = "MONITORING"  // caught up, applying live changes
+	IncrPhaseSuspended  = "SUSPENDED"   // the project is SUSPEND: nothing is captured or applied
+	IncrPhaseFailed     = "FAILED"      // the project is FAILED: nothing is captured or applied
+	IncrPhaseStopped    = "STOPPED"     // the project is FINISHED or released
+)
+
 // IncrStatus is the live state of TRANSFER_INCR_LOG_PULL and INCR_TRANSFER.
 //
 // Positions are the source endpoint's opaque strings (MySQL-family "file:pos"). P0 is where
@@ -16,7 +28,7 @@ type IncrAPI interface {
 // lasts until AppliedPos passes it). Times are source commit times, unix seconds.
 type IncrStatus struct {
 	ProjectID    string `json:"projectId"`
-	Phase        string `json:"phase"` // WAITING | CATCHING_UP | MONITORING
+	Phase        string `json:"phase"` // one of the IncrPhase* values
 	P0           string `json:"p0"`
 	P1           string `json:"p1,omitempty"`
 	PulledPos    string `json:"pulledPos"`
@@ -26,7 +38,7 @@ type IncrStatus struct {
 	AppliedSeq   uint64 `json:"appliedSeq"`
 	AppliedTime  int64  `json:"appliedTime"`
 	SafeMode     bool   `json:"safeMode"`
-	DelayMillis  int64  `json:"delayMillis"`  // now − commit time of the oldest unapplied txn; 0 when caught up
+	DelayMillis  int64  `json:"delayMillis"`  // now − commit time of the oldest unapplied txn; 0 when caught up; as last measured while running
 	EventsPerSec int64  `json:"eventsPerSec"` // row events applied per second, recent average
 	RowsApplied  int64  `json:"rowsApplied"`
 	DDLApplied   int64  `json:"ddlApplied"`
