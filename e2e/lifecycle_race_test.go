@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/godwit/godwit/client"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/testenv"
 )
@@ -66,6 +68,13 @@ func TestLifecycleHammerLive(t *testing.T) {
 		}
 	}()
 	defer func() { stopWriter(); wwg.Wait() }()
+
+	// A lost capture connection: the reconnect log line names where capture resumes — past
+	// what was captured, not P0.
+	waitRowArrives(t, ddb, lastID.Load(), "before the hammer")
+	killDumpThreads(t, src)
+	waitDumpThreads(t, src, 1, "after the capture connection was killed")
+	checkReconnectLine(t, c, id)
 
 	rounds := 6
 	if raceEnabled {
@@ -230,5 +239,72 @@ func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
 	t.Helper()
 	if _, err := db.Exec(q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// killDumpThreads kills every binlog dump connection on the source.
+func killDumpThreads(t *testing.T, m *testenv.MariaDB) {
+	t.Helper()
+	db, err := m.DB("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) == 0 {
+		t.Fatal("no binlog dump thread to kill")
+	}
+	for _, id := range ids {
+		if _, err := db.Exec(fmt.Sprintf("KILL %d", id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkReconnectLine finds the project's "reconnecting from POS" log line and checks that
+// POS is not P0 (rows were captured since).
+func checkReconnectLine(t *testing.T, c interface {
+	Logs(context.Context, string, client.LogQuery) (*client.LogList, error)
+	IncrStatus(context.Context, string) (*client.IncrStatus, error)
+}, id string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := c.IncrStatus(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		l, err := c.Logs(ctx, id, client.LogQuery{Level: "WARN", Size: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range l.Items {
+			_, rest, ok := strings.Cut(e.Message, "reconnecting from ")
+			if !ok {
+				continue
+			}
+			pos, _, _ := strings.Cut(rest, " ")
+			if pos == st.P0 || pos == "" {
+				t.Fatalf("reconnect line names P0 %s, not where capture resumes: %q", st.P0, e.Message)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reconnect line in the project log: %+v", l.Items)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -76,7 +76,12 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 		if time.Since(started) > time.Minute {
 			wait = 200 * time.Millisecond
 		}
-		env.Logf(ctx, "WARN", "change capture interrupted, reconnecting from %s in %s: %s", from, wait, e.FullMessage())
+		// Name the position the next attempt starts from: past everything this attempt stored.
+		next := p0.Pos
+		if _, pos, _, ok := sh.store.Last(); ok {
+			next = pos
+		}
+		env.Logf(ctx, "WARN", "change capture interrupted, reconnecting from %s in %s: %s", next, wait, e.FullMessage())
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
