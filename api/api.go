@@ -4,11 +4,15 @@
 // service.API.
 //
 // Every request gets, in this order: a request ID (X-Request-Id header, crypto/rand UUID),
-// panic recovery, a body size limit (413 before anything reads the body), authentication
+// panic recovery, a path check (an encoded slash is refused: the router and this handler
+// would split the path differently), a body size limit (413 before anything reads the
+// body), authentication
 // (HTTP Basic everywhere; Bearer tokens on the native API; on DRS paths also the SDK's AK/SK
 // signature and X-Auth-Token tokens; /api/v1/health and /api/v1/openapi.yaml are public),
-// authorisation (readonly may only read), and one access-log line (method, path, OMS
-// action, status, duration — never bodies or credentials). Errors raised here are written
+// authorisation (readonly may only read; on OMS paths judged on the Action resolved once by
+// oms.Resolve and handed to the handler in the context, so that what is authorised is what
+// runs and what is logged), and one access-log line (method, path, OMS action, status,
+// duration — never bodies or credentials). Errors raised here are written
 // in the shape of the adapter the path belongs to.
 package api
 
