@@ -4,11 +4,15 @@
 // service.API.
 //
 // Every request gets, in this order: a request ID (X-Request-Id header, crypto/rand UUID),
-// panic recovery, a body size limit (413 before anything reads the body), authentication
+// panic recovery, a path check (an encoded slash is refused: the router and this handler
+// would split the path differently), a body size limit (413 before anything reads the
+// body), authentication
 // (HTTP Basic everywhere; Bearer tokens on the native API; on DRS paths also the SDK's AK/SK
 // signature and X-Auth-Token tokens; /api/v1/health and /api/v1/openapi.yaml are public),
-// authorisation (readonly may only read), and one access-log line (method, path, OMS
-// action, status, duration — never bodies or credentials). Errors raised here are written
+// authorisation (readonly may only read; on OMS paths judged on the Action resolved once by
+// oms.Resolve and handed to the handler in the context, so that what is authorised is what
+// runs and what is logged), and one access-log line (method, path, OMS action, status,
+// duration — never bodies or credentials). Errors raised here are written
 // in the shape of the adapter the path belongs to.
 package api
 
@@ -53,17 +57,19 @@ func New(svc service.API, cfg Config, log *slog.Logger) http.Handler {
 	}
 	mux := http.NewServeMux()
 	native.New(svc, native.Options{Version: cfg.Version, Metrics: cfg.Metrics, Log: log}).Register(mux)
-	oms.New(svc, log).Register(mux)
+	omsH := oms.New(svc, log)
+	omsH.Register(mux)
 	drs.New(svc, log).Register(mux)
 	mux.HandleFunc("/", native.NotFound)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &server{mux: mux, auth: newAuthenticator(cfg, log), limit: cfg.MaxBodyBytes, log: log}
+	return &server{mux: mux, oms: omsH, auth: newAuthenticator(cfg, log), limit: cfg.MaxBodyBytes, log: log}
 }
 
 type server struct {
 	mux   *http.ServeMux
+	oms   *oms.Handler
 	auth  *authenticator
 	limit int64
 	log   *slog.Logger
@@ -111,10 +117,10 @@ func public(r *http.Request) bool {
 	return r.URL.Path == "/api/v1/health" || r.URL.Path == "/api/v1/openapi.yaml"
 }
 
-func mutating(k shapeKind, r *http.Request) bool {
-	if k == shapeOMS {
-		return oms.Mutating(r)
-	}
+// mutating reports whether a non-OMS request may change state: anything but GET, HEAD and
+// OPTIONS. The router dispatches on the same r.Method (GET patterns also serve HEAD; no
+// method override header is honoured), so what is authorised is what runs.
+func mutating(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return false
@@ -130,6 +136,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
 	kind := shapeOf(r.URL.Path)
 	var user string
+	var call oms.Call // the OMS action, resolved once (after authentication)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -144,8 +151,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.statusCode(),
 			"duration_ms", time.Since(start).Milliseconds(), "bytes", rec.bytes, "request_id", rid}
-		if kind == shapeOMS {
-			attrs = append(attrs, "action", oms.ActionOf(r))
+		switch {
+		case call.Known:
+			attrs = append(attrs, "action", call.Name)
+		case call.Name != "":
+			attrs = append(attrs, "unknown_action", truncate(call.Name, 64))
 		}
 		if user != "" {
 			attrs = append(attrs, "user", user)
@@ -153,6 +163,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("http request", attrs...)
 	}()
 
+	if e := httpx.CheckPath(r); e != nil {
+		writeError(kind, rec, r, http.StatusBadRequest, e)
+		return
+	}
 	if r.ContentLength > s.limit {
 		writeError(kind, rec, r, http.StatusRequestEntityTooLarge, httpx.TooLarge(s.limit))
 		return
@@ -182,17 +196,31 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		user = p.Name
-		if p.Role != RoleAdmin && mutating(kind, r) {
-			what := r.Method + " " + r.URL.Path
-			if kind == shapeOMS {
-				what = "Action " + oms.ActionOf(r)
+		what, mut := r.Method+" "+r.URL.Path, mutating(r)
+		if kind == shapeOMS {
+			c, e := s.oms.Resolve(r)
+			if e != nil {
+				writeError(kind, rec, r, http.StatusOK, e) // OMS: business errors are HTTP 200
+				return
 			}
+			call = c
+			what, mut = "Action "+c.Name, c.Mutating
+			r = r.WithContext(oms.WithCall(r.Context(), c))
+		}
+		if p.Role != RoleAdmin && mut {
 			writeError(kind, rec, r, http.StatusForbidden, forbidden(what))
 			return
 		}
 		r = r.WithContext(httpx.WithPrincipal(r.Context(), p))
 	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // recorder remembers the status and size of a response for the access log and for panic

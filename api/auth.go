@@ -55,10 +55,11 @@ type authenticator struct {
 	tokens []credential
 	keys   map[string]AccessKey
 	now    func() time.Time
+	log    *slog.Logger
 }
 
 func newAuthenticator(cfg Config, log *slog.Logger) *authenticator {
-	a := &authenticator{keys: map[string]AccessKey{}, now: cfg.Now}
+	a := &authenticator{keys: map[string]AccessKey{}, now: cfg.Now, log: log}
 	for i, k := range cfg.AccessKeys {
 		if k.AK == "" || k.SK == "" {
 			log.Warn("ignoring DRS access key without AK or SK", "index", i)
@@ -122,8 +123,11 @@ func (a *authenticator) authenticate(r *http.Request, allowBearer bool) (httpx.P
 }
 
 // authenticateDRS authenticates a DRS request: an SDK-HMAC-SHA256 signature by a configured
-// access key (the body is read, within the size limit, to check its hash, and put back), an
-// X-Auth-Token token, or HTTP Basic.
+// access key, an X-Auth-Token token, or HTTP Basic. A signature is checked in two phases (see
+// package drs): what does not need the body first, so that a request refused there never has
+// its body read; then the body is read (within the size limit, and put back for the handler)
+// and the signature over it verified. An unknown access key and a wrong signature get the
+// same answer (status, code, message), after the same work.
 func (a *authenticator) authenticateDRS(r *http.Request) (httpx.Principal, *errs.Error) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		if c := match(a.tokens, sha256.Sum256([]byte(strings.TrimSpace(tok)))); c != nil {
@@ -138,6 +142,13 @@ func (a *authenticator) authenticateDRS(r *http.Request) (httpx.Principal, *errs
 		}
 		return a.authenticate(r, false)
 	}
+	signed, err := drs.CheckSigned(r, a.now(), func(ak string) (string, bool) {
+		k, ok := a.keys[ak]
+		return k.SK, ok
+	})
+	if err != nil {
+		return httpx.Principal{}, drsUnauthorized(err.Error())
+	}
 	var body []byte
 	if r.Body != nil {
 		b, e := httpx.ReadBody(r)
@@ -147,11 +158,10 @@ func (a *authenticator) authenticateDRS(r *http.Request) (httpx.Principal, *errs
 		body = b
 		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
-	ak, err := drs.VerifySignature(r, body, a.now(), func(ak string) (string, bool) {
-		k, ok := a.keys[ak]
-		return k.SK, ok
-	})
+	ak, err := signed.Verify(r, body)
 	if err != nil {
+		a.log.Info("DRS signature refused", "request_id", httpx.RequestID(r.Context()),
+			"access_key", truncate(signed.Access(), 64), "known_key", signed.KnownKey())
 		return httpx.Principal{}, drsUnauthorized(err.Error())
 	}
 	return httpx.Principal{Name: "ak:" + ak, Role: a.keys[ak].Role}, nil

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -67,6 +69,52 @@ func FuzzNativeJSON(f *testing.F) {
 			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Error.Code == "" {
 				t.Fatalf("%s %q: HTTP %d without a problem body: %s", path, body, w.Code, w.Body)
 			}
+		}
+	})
+}
+
+// FuzzOMSQueryReadonly sends arbitrary query strings with a body naming a real project as
+// the readonly user: nothing may change in the store, whatever the spelling, repetition or
+// encoding of Action, and every answer is the OMS envelope without a 5xx.
+func FuzzOMSQueryReadonly(f *testing.F) {
+	for _, q := range []string{"Action=ListProjects", "Action=ListProjects&action=DeleteProject", "ACTION=StartProject&Action=DescribeProject",
+		"Action=Delete%50roject", "Action=ListProjects;action=DeleteProject", "action=%20deleteproject", "Action=Relea%C5%BFeProject", "a=1&Action="} {
+		f.Add(q)
+	}
+	e := newEnv(f, 0)
+	admin := func(action, body string) string {
+		r := doReq(f, e.h, "POST", "/api/v2?Action="+action, strings.NewReader(body), asAdmin())
+		id, ok := r.body["data"].(string)
+		if !ok {
+			f.Fatalf("%s: %s", action, r.raw)
+		}
+		return id
+	}
+	src := admin("CreateMySQLDataSource", `{"name":"fz1","ip":"10.0.0.5","port":3306,"userName":"u","password":"cA=="}`)
+	dst := admin("CreateMySQLDataSource", `{"name":"fz2","ip":"10.0.0.6","port":3306,"userName":"u","password":"cA=="}`)
+	id := admin("CreateProject", `{"name":"fz","sourceEndpointId":"`+src+`","sinkEndpointId":"`+dst+
+		`","transferMapping":{"databases":[{"name":"d"}]},"enableFullTransfer":true}`)
+	body := `{"id":"` + id + `","name":"fz3","ip":"10.0.0.7","port":3306,"userName":"u","password":"cA=="}`
+	before := e.snapshot()
+	f.Fuzz(func(t *testing.T, q string) {
+		if _, err := url.ParseRequestURI("/api/v2?" + q); err != nil || strings.ContainsAny(q, " #") || len(q) > 2000 {
+			return // not a request target a client can send
+		}
+		for range 16 { // the old bug depended on map order: repeat to see it
+			req := httptest.NewRequest("POST", "/api/v2?"+q, strings.NewReader(body))
+			req.SetBasicAuth(roUser, roPass)
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, req)
+			if w.Code >= 500 {
+				t.Fatalf("%q: HTTP %d %s", q, w.Code, w.Body)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil || len(m) != len(envelopeKeys) {
+				t.Fatalf("%q: not the envelope: %s", q, w.Body)
+			}
+		}
+		if after := e.snapshot(); !after.equal(before) {
+			t.Fatalf("readonly query %q changed the store:\n before %+v\n after  %+v", q, before, after)
 		}
 	})
 }

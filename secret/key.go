@@ -21,7 +21,8 @@ const KeyFileName = "secret.key"
 
 // LoadOrCreateKey returns the server's Box. The key comes from $GODWIT_SECRET_KEY (base64 of
 // 32 bytes) when set, else from <dataDir>/secret.key (base64, mode 0600), which is generated
-// from crypto/rand on first start when absent (dataDir is created 0700 if needed). A key of
+// from crypto/rand on first start when absent (dataDir is created 0700 if needed). An
+// existing key file readable by group or others is restricted to 0600 (see RestrictFile). A key of
 // the wrong length or encoding is rejected with an error naming its origin, never its value.
 // Losing the key file makes every sealed secret unreadable: back it up with the metadata.
 func LoadOrCreateKey(dataDir string, log *slog.Logger) (*Box, error) {
@@ -79,9 +80,8 @@ func readKeyFile(path string, log *slog.Logger) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret: key file %s: %w", path, err)
 	}
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		log.Warn("secret key file is readable by group or others; chmod 600 it",
-			"path", path, "mode", st.Mode().Perm().String())
+	if err := RestrictFile(path, log); err != nil {
+		return nil, err
 	}
 	log.Info("secret key loaded", "source", "file", "path", path)
 	return key, nil

@@ -179,3 +179,32 @@ func TestEnvKey(t *testing.T) {
 		}
 	}
 }
+
+// TestLooseKeyFileIsRestricted: a key file readable by group or others is chmod-ed to 0600
+// on load, with a warning that names the path but not the key.
+func TestLooseKeyFileIsRestricted(t *testing.T) {
+	t.Setenv(EnvKey, "")
+	dir := t.TempDir()
+	if _, err := LoadOrCreateKey(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, KeyFileName)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logBuf bytes.Buffer
+	if _, err := LoadOrCreateKey(dir, slog.New(slog.NewTextHandler(&logBuf, nil))); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != PrivateFileMode {
+		t.Fatalf("key file mode = %v after load, want 0600", st.Mode().Perm())
+	}
+	content, _ := os.ReadFile(path)
+	if !strings.Contains(logBuf.String(), "restricted") || strings.Contains(logBuf.String(), strings.TrimSpace(string(content))) {
+		t.Fatalf("log: %s", logBuf.String())
+	}
+}

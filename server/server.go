@@ -33,6 +33,9 @@ type Config struct {
 	Log    *slog.Logger
 	// MaxBodyBytes limits request bodies (0 = the api default).
 	MaxBodyBytes int64
+	// Version is the binary's version, reported by /api/v1/health; "" means "dev" (what the
+	// binary logs when its version is unset).
+	Version string
 }
 
 // Server is an assembled godwit. Close it to release everything.
@@ -56,6 +59,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
 	}
+	secret.CheckDir(cfg.DataDir, log)
 	box, err := secret.LoadOrCreateKey(cfg.DataDir, log)
 	if err != nil {
 		return nil, err
@@ -67,7 +71,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir})
 	svc := service.New(store, eng, log)
 	svc.SetAlarms(service.NewAlarms(cfg.Alarms, log))
-	h := api.New(svc, api.Config{Users: cfg.Users, Tokens: cfg.Tokens, AccessKeys: cfg.AccessKeys, MaxBodyBytes: cfg.MaxBodyBytes}, log)
+	version := cfg.Version
+	if version == "" {
+		version = "dev"
+	}
+	h := api.New(svc, api.Config{Users: cfg.Users, Tokens: cfg.Tokens, AccessKeys: cfg.AccessKeys,
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: version}, log)
 	return &Server{store: store, eng: eng, svc: svc, handler: h, log: log}, nil
 }
 

@@ -57,7 +57,11 @@ func New(svc service.API, log *slog.Logger) *Handler {
 func (h *Handler) Register(mux *http.ServeMux) {
 	route := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := fn(w, r); err != nil {
+			err := checkQuery(r)
+			if err == nil {
+				err = fn(w, r)
+			}
+			if err != nil {
 				h.writeErr(w, r, err)
 			}
 		})
@@ -81,6 +85,21 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	for _, prefix := range []string{"/v5/", "/v5.1/", "/v3/"} {
 		mux.HandleFunc(prefix, notFound)
 	}
+}
+
+// checkQuery refuses a malformed query string and a parameter given twice (in any letter
+// case): every DRS query parameter (type, query_id, offset, …) takes one value, and a
+// handler reading the first of two would silently ignore the other.
+func checkQuery(r *http.Request) error {
+	q, e := httpx.Query(r)
+	if e == nil {
+		e = httpx.SingleValued(q)
+	}
+	if e != nil {
+		e.Code = CodeInvalid
+		return e
+	}
+	return nil
 }
 
 // ErrorBody is the DRS error shape.
@@ -168,8 +187,9 @@ func unsupported(what string) *errs.Error {
 	return errs.New(errs.KindUnsupported, CodeUnsupported, what+" is not supported by godwit", "See docs/API-COMPAT.md.")
 }
 
-// decode reads a JSON body into dst: UTF-8 JSON object, no trailing data; unknown keys are
-// ignored (clients send billing and network options godwit has no use for).
+// decode reads a JSON body into dst: UTF-8 JSON object, no trailing data, no key named twice
+// in one object (compared case-insensitively, as encoding/json matches fields); unknown keys
+// are ignored (clients send billing and network options godwit has no use for).
 func decode(r *http.Request, dst any) error {
 	body, e := httpx.ReadBody(r)
 	if e != nil {
@@ -193,6 +213,11 @@ func DecodeBody(body []byte, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalid("malformed JSON request body: unexpected data after the JSON object")
+	}
+	if p, dup := httpx.DuplicateKey(body); dup {
+		e := httpx.DuplicateKeyError(p)
+		e.Code = CodeInvalid
+		return e
 	}
 	return nil
 }

@@ -21,7 +21,15 @@ import (
 // URI is the path with every segment percent-escaped (unreserved A-Z a-z 0-9 _ - ~ .) and a
 // trailing "/"; Query is the escaped k=v pairs sorted by key, then value, joined by "&";
 // Headers is "name:trimmed value\n" for each signed header (lower-case names, in
-// SignedHeaders order); the body hash is X-Sdk-Content-Sha256 when present.
+// SignedHeaders order); the body hash is X-Sdk-Content-Sha256 when present (which godwit
+// then requires to be the body's real hash, so that the signature always covers the body).
+//
+// Verification runs in two phases so that an unauthenticated body is never buffered when the
+// request can be refused without it: CheckSigned (algorithm, syntax, signed x-sdk-date within
+// the skew, access key looked up) before the body is read, Verify (canonical request over the
+// body, HMAC) after. An unknown access key and a wrong signature fail alike — in Verify, with
+// ErrBadSignature, after an HMAC with a dummy key — so keys cannot be enumerated by status,
+// message or timing.
 
 // Algorithm is the only signing algorithm godwit accepts.
 const Algorithm = "SDK-HMAC-SHA256"
@@ -35,10 +43,12 @@ const dateLayout = "20060102T150405Z"
 var (
 	ErrNotSigned    = errors.New("the request is not signed with " + Algorithm)
 	ErrMalformed    = errors.New("malformed Authorization header: want SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…")
-	ErrUnknownKey   = errors.New("unknown access key")
 	ErrBadDate      = errors.New("X-Sdk-Date is missing, malformed or too far from the server clock")
-	ErrBadSignature = errors.New("the request signature does not match")
+	ErrBadSignature = errors.New("the access key is unknown or the request signature does not match")
 )
+
+// dummySecret stands in for the secret of an unknown access key (see CheckSigned).
+const dummySecret = "godwit-unknown-access-key-0000000000000000"
 
 // SignedAuth is a parsed Authorization header.
 type SignedAuth struct {
@@ -74,34 +84,75 @@ func ParseAuthorization(h string) (SignedAuth, error) {
 	return a, nil
 }
 
-// VerifySignature checks r (whose body is body) against the secret key of its access key.
-// secretOf returns the SK of an AK. It returns the access key on success.
-func VerifySignature(r *http.Request, body []byte, now time.Time, secretOf func(ak string) (string, bool)) (string, error) {
+// Signed is a request whose signature passed the checks that do not need its body.
+type Signed struct {
+	auth  SignedAuth
+	date  string
+	sk    string // the access key's secret, or dummySecret when the key is unknown
+	known bool
+}
+
+// CheckSigned runs the body-independent checks of r's signature: the algorithm and syntax of
+// the Authorization header (ErrNotSigned, ErrMalformed), x-sdk-date among the signed headers
+// (ErrMalformed), X-Sdk-Date within MaxClockSkew of now (ErrBadDate). It looks the access key
+// up with secretOf, but an unknown key is reported only by Verify, exactly as a wrong
+// signature.
+func CheckSigned(r *http.Request, now time.Time, secretOf func(ak string) (string, bool)) (*Signed, error) {
 	a, err := ParseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
-		return "", err
-	}
-	sk, ok := secretOf(a.Access)
-	if !ok {
-		return "", ErrUnknownKey
-	}
-	date := r.Header.Get("X-Sdk-Date")
-	t, err := time.Parse(dateLayout, date)
-	if err != nil || t.Sub(now).Abs() > MaxClockSkew {
-		return "", ErrBadDate
+		return nil, err
 	}
 	signedDate := false
 	for _, h := range a.SignedHeaders {
 		signedDate = signedDate || h == "x-sdk-date"
 	}
 	if !signedDate {
-		return "", ErrMalformed
+		return nil, ErrMalformed
 	}
-	want := Sign(CanonicalRequest(r, a.SignedHeaders, body), date, sk)
-	if !hmac.Equal([]byte(want), []byte(strings.ToLower(a.Signature))) {
+	date := r.Header.Get("X-Sdk-Date")
+	t, err := time.Parse(dateLayout, date)
+	if err != nil || t.Sub(now).Abs() > MaxClockSkew {
+		return nil, ErrBadDate
+	}
+	s := &Signed{auth: a, date: date, sk: dummySecret}
+	if sk, ok := secretOf(a.Access); ok && sk != "" {
+		s.sk, s.known = sk, true
+	}
+	return s, nil
+}
+
+// Access is the access key the request names (verified only once Verify succeeded).
+func (s *Signed) Access() string { return s.auth.Access }
+
+// KnownKey reports whether the access key is configured; for the server's own log only —
+// never tell the client.
+func (s *Signed) KnownKey() bool { return s.known }
+
+// Verify checks the signature over r whose body is body, and returns the access key. It
+// fails with ErrBadSignature when the key is unknown, the signature does not match, or
+// X-Sdk-Content-Sha256 is sent and is not the hex SHA-256 of body (e.g. UNSIGNED-PAYLOAD:
+// every DRS body is JSON, which the SDK always signs).
+func (s *Signed) Verify(r *http.Request, body []byte) (string, error) {
+	sum := sha256.Sum256(body)
+	bodyOK := true
+	if h := r.Header.Get("X-Sdk-Content-Sha256"); h != "" {
+		bodyOK = hmac.Equal([]byte(strings.ToLower(h)), []byte(hex.EncodeToString(sum[:])))
+	}
+	want := Sign(CanonicalRequest(r, s.auth.SignedHeaders, body), s.date, s.sk)
+	sigOK := hmac.Equal([]byte(want), []byte(strings.ToLower(s.auth.Signature)))
+	if !s.known || !sigOK || !bodyOK {
 		return "", ErrBadSignature
 	}
-	return a.Access, nil
+	return s.auth.Access, nil
+}
+
+// VerifySignature is CheckSigned and Verify for a request whose body is already read.
+func VerifySignature(r *http.Request, body []byte, now time.Time, secretOf func(ak string) (string, bool)) (string, error) {
+	s, err := CheckSigned(r, now, secretOf)
+	if err != nil {
+		return "", err
+	}
+	return s.Verify(r, body)
 }
 
 // Sign returns the hex signature of a canonical request.

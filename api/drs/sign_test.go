@@ -1,6 +1,8 @@
 package drs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -45,7 +47,12 @@ func TestVerifySignature(t *testing.T) {
 		{"unknown key", func(r *http.Request) []byte {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "AK1", "AK2", 1))
 			return []byte(body)
-		}, ErrUnknownKey},
+		}, ErrBadSignature}, // unknown keys and wrong signatures are told apart by no one
+		{"body hash header that lies", func(r *http.Request) []byte {
+			sum := sha256.Sum256([]byte(body)) // the hash the signature covers, sent for another body
+			r.Header.Set("X-Sdk-Content-Sha256", hex.EncodeToString(sum[:]))
+			return []byte(`{"job":{"action_name":"delete"}}`)
+		}, ErrBadSignature},
 		{"stale date", func(r *http.Request) []byte {
 			r.Header.Set("X-Sdk-Date", now.Add(-time.Hour).Format(dateLayout))
 			return []byte(body)
@@ -65,6 +72,33 @@ func TestVerifySignature(t *testing.T) {
 		b := c.mut(r)
 		if _, err := VerifySignature(r, b, now, keys); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+}
+
+// TestSignatureCoversTheBody: X-Sdk-Content-Sha256 is honoured only when it is the body's
+// real hash; UNSIGNED-PAYLOAD (which the SDK sends for non-JSON uploads) is refused even when
+// correctly signed, since it would leave the body unauthenticated.
+func TestSignatureCoversTheBody(t *testing.T) {
+	now := time.Date(2025, 1, 6, 2, 15, 0, 0, time.UTC)
+	keys := func(ak string) (string, bool) { return "the-secret", ak == "AK1" }
+	body := `{"job":{"action_name":"precheck"}}`
+	sum := sha256.Sum256([]byte(body))
+	for _, c := range []struct {
+		hash string
+		ok   bool
+	}{{hex.EncodeToString(sum[:]), true}, {strings.ToUpper(hex.EncodeToString(sum[:])), true}, {"UNSIGNED-PAYLOAD", false},
+		{strings.Repeat("0", 64), false}} {
+		r := httptest.NewRequest("POST", "/v5/p1/jobs/j/action", strings.NewReader(body))
+		date := now.Format(dateLayout)
+		r.Header.Set("X-Sdk-Date", date)
+		r.Header.Set("X-Sdk-Content-Sha256", c.hash)
+		signedH := []string{"x-sdk-content-sha256", "x-sdk-date"}
+		sig := Sign(CanonicalRequest(r, signedH, []byte(body)), date, "the-secret")
+		r.Header.Set("Authorization", Algorithm+" Access=AK1, SignedHeaders="+strings.Join(signedH, ";")+", Signature="+sig)
+		_, err := VerifySignature(r, []byte(body), now, keys)
+		if (err == nil) != c.ok {
+			t.Errorf("X-Sdk-Content-Sha256 %s: err = %v, want ok=%v", c.hash, err, c.ok)
 		}
 	}
 }

@@ -86,9 +86,14 @@ func routes() []route {
 // Register mounts the /api/v1 routes (and /metrics) on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range routes() {
-		fn := rt.fn
-		mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
-			if err := fn(h, w, r); err != nil {
+		fn, pattern := rt.fn, rt.method+" "+rt.path
+		repeatable := repeatableParams(pattern)
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			err := checkQuery(r, repeatable)
+			if err == nil {
+				err = fn(h, w, r)
+			}
+			if err != nil {
 				e := h.public(r, err)
 				WriteError(w, r, statusOf(e), e)
 			}
@@ -105,6 +110,31 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.Handle("GET /metrics", h.opt.Metrics)
 	}
 	mux.HandleFunc("/api/v1/", NotFound)
+}
+
+// repeatableParams names the query parameters of a route that take a list (given repeated
+// or comma-separated, see multi); every other parameter may be given once.
+func repeatableParams(pattern string) []string {
+	switch pattern {
+	case "GET /api/v1/projects", "GET /api/v1/projects/{id}/verify/runs/{run}/tables":
+		return []string{"status"}
+	case "GET /api/v1/datasources":
+		return []string{"type"}
+	}
+	return nil
+}
+
+// checkQuery refuses a malformed query string and a single-valued parameter given twice
+// (handlers read one value; which one would be an accident of the reader).
+func checkQuery(r *http.Request, repeatable []string) error {
+	q, e := httpx.Query(r)
+	if e != nil {
+		return e
+	}
+	if e := httpx.SingleValued(q, repeatable...); e != nil {
+		return e
+	}
+	return nil
 }
 
 // NotFound answers an unknown route with a native 404.
@@ -188,7 +218,8 @@ func (h *Handler) public(r *http.Request, err error) *errs.Error {
 
 // Decode parses a JSON request body into dst. Unknown fields are ignored (the project body
 // is the OMS CreateProject shape, which carries cloud-only fields); malformed JSON, trailing
-// data, and wrong types are KindInvalid errors naming the field.
+// data, wrong types and a key named twice in one object (compared case-insensitively, as
+// encoding/json matches fields) are KindInvalid errors naming the field.
 func Decode(r *http.Request, dst any) error {
 	body, e := httpx.ReadBody(r)
 	if e != nil {
@@ -222,6 +253,9 @@ func DecodeBytes(body []byte, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errs.Invalid("malformed JSON: unexpected data after the JSON value")
+	}
+	if p, dup := httpx.DuplicateKey(body); dup {
+		return httpx.DuplicateKeyError(p)
 	}
 	return nil
 }

@@ -21,8 +21,9 @@ import (
 // clients send it:
 //   - an empty body is {} (actions without parameters);
 //   - keys are case-insensitive at every depth: the decoded map's keys are normalised to
-//     camelCase first (PascalCase "PageSize" → "pageSize", all-caps "ID" → "id"); an exact
-//     camelCase key wins over a differently-cased duplicate;
+//     camelCase first (PascalCase "PageSize" → "pageSize", all-caps "ID" → "id"); an object
+//     that names a key twice (in the same or another case: "id" and "ID") is a PARAM_ERROR,
+//     never resolved by picking one;
 //   - values are coerced towards dst's field types: numeric strings into numbers ("1"),
 //     "true"/"false" into booleans, a string into a one-or-more element list (comma-separated),
 //     numbers into strings;
@@ -42,6 +43,9 @@ func Decode(body []byte, dst any) *errs.Error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errs.Invalid("malformed JSON request body: unexpected data after the JSON object")
+	}
+	if p, dup := httpx.DuplicateKey(body); dup {
+		return httpx.DuplicateKeyError(p)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {

@@ -10,9 +10,9 @@
 package oms
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/godwit/godwit/api/internal/httpx"
@@ -106,27 +106,65 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	})
 }
 
-// ActionOf returns the Action query parameter (the name is matched case-insensitively).
-func ActionOf(r *http.Request) string {
-	for k, v := range r.URL.Query() {
-		if strings.EqualFold(k, "Action") && len(v) > 0 {
-			return strings.TrimSpace(v[0])
-		}
-	}
-	return ""
+// Call is the OMS action a request names, resolved once per request by Resolve. The root
+// handler authorises, dispatches and logs this one value (it travels in the request context,
+// see WithCall), so the three can never disagree.
+type Call struct {
+	Name     string // the catalogue's spelling ("DeleteProject"); the value as sent when !Known
+	Known    bool   // Name is an OMS action of the catalogue (implemented or not)
+	Mutating bool   // Known and not a read action (see ReadOnlyAction)
 }
 
-// Mutating reports whether r calls a known OMS action that changes state. Unknown and
-// missing actions are not mutating: they are answered with PARAM_ERROR whatever the role.
-func Mutating(r *http.Request) bool {
-	name := ActionOf(r)
-	known := slices.ContainsFunc(implemented, func(a action) bool { return strings.EqualFold(a.name, name) }) ||
-		slices.ContainsFunc(unsupported, func(u string) bool { return strings.EqualFold(u, name) })
-	return known && !ReadOnlyAction(name)
+type callKey struct{}
+
+// WithCall stores the resolved action of a request.
+func WithCall(ctx context.Context, c Call) context.Context {
+	return context.WithValue(ctx, callKey{}, c)
+}
+
+// Resolve finds the one Action query parameter of r. Its name is matched case-insensitively
+// (clients send Action and action); a request that names it more than once — in the same or
+// another spelling, with equal values or not — is a PARAM_ERROR, and so are a malformed
+// query string and a missing or empty Action. The value is matched case-insensitively
+// against the catalogue; an unknown value resolves with Known false (answered PARAM_ERROR by
+// the handler, whatever the role).
+func (h *Handler) Resolve(r *http.Request) (Call, *errs.Error) {
+	q, e := httpx.Query(r)
+	if e != nil {
+		return Call{}, e
+	}
+	var given []string
+	for k, vs := range q {
+		if strings.EqualFold(k, "Action") {
+			given = append(given, vs...)
+		}
+	}
+	switch {
+	case len(given) > 1:
+		return Call{}, errs.Invalid("the Action query parameter is given %d times (names are case-insensitive); give it once", len(given))
+	case len(given) == 0 || strings.TrimSpace(given[0]) == "":
+		return Call{}, errs.Invalid("the Action query parameter is required (POST /api/v2?Action=<name>)")
+	}
+	name := strings.TrimSpace(given[0])
+	a, ok := h.actions[strings.ToLower(name)]
+	if !ok {
+		return Call{Name: name}, nil
+	}
+	return Call{Name: a.name, Known: true, Mutating: !ReadOnlyAction(a.name)}, nil
+}
+
+// call returns the action resolved by the root handler, resolving it here only when the
+// handler is used without the root (tests of this package).
+func (h *Handler) call(r *http.Request) (Call, *errs.Error) {
+	if c, ok := r.Context().Value(callKey{}).(Call); ok {
+		return c, nil
+	}
+	return h.Resolve(r)
 }
 
 // ReadOnlyAction reports whether an action only reads (List*, Describe*, Get*); the root
-// handler lets the readonly role call exactly these.
+// handler lets the readonly role call exactly these (judged on the catalogue's spelling of
+// the resolved action, never on the request's).
 func ReadOnlyAction(name string) bool {
 	l := strings.ToLower(name)
 	return strings.HasPrefix(l, "list") || strings.HasPrefix(l, "describe") || strings.HasPrefix(l, "get")
@@ -138,14 +176,14 @@ func (h *Handler) serveV2(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, http.StatusMethodNotAllowed, errs.Invalid("OMS actions are called with POST /api/v2?Action=<name>, not %s", r.Method))
 		return
 	}
-	name := ActionOf(r)
-	if name == "" {
-		WriteError(w, r, http.StatusOK, errs.Invalid("the Action query parameter is required (POST /api/v2?Action=<name>)"))
+	c, e := h.call(r)
+	if e != nil {
+		WriteError(w, r, http.StatusOK, e)
 		return
 	}
-	a, ok := h.actions[strings.ToLower(name)]
-	if !ok {
-		WriteError(w, r, http.StatusOK, errs.Invalid("unknown Action %q", name).With("action", name))
+	a, ok := h.actions[strings.ToLower(c.Name)]
+	if !c.Known || !ok {
+		WriteError(w, r, http.StatusOK, errs.Invalid("unknown Action %q", c.Name).With("action", c.Name))
 		return
 	}
 	body, rerr := httpx.ReadBody(r)

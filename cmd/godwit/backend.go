@@ -13,7 +13,7 @@ import (
 // openServer assembles a godwit server over dataDir and starts it (resuming projects that
 // were RUNNING). listen is informational: the caller serves Handler().
 func openServer(ctx context.Context, dataDir, listen string, users []userSpec, tokens []tokenSpec, log *slog.Logger, opts ...func(*server.Config)) (*server.Server, error) {
-	cfg := server.Config{DataDir: dataDir, Listen: listen, Log: log}
+	cfg := server.Config{DataDir: dataDir, Listen: listen, Log: log, Version: versionString()}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/godwit/godwit/secret"
 )
 
 // userSpec and tokenSpec are the principals `godwit serve` accepts (config file shape).
@@ -129,7 +132,7 @@ func resolvePrincipals(configPath, dataDir string, env func(string) string, noti
 	case user != "" || pw != "":
 		return nil, nil, errors.New("set both GODWIT_USER and GODWIT_PASSWORD, or neither")
 	}
-	sc, created, path, err := loadOrCreateCredentials(dataDir)
+	sc, created, path, err := loadOrCreateCredentials(dataDir, slog.New(slog.NewTextHandler(notice, nil)))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,12 +143,16 @@ func resolvePrincipals(configPath, dataDir string, env func(string) string, noti
 }
 
 // loadOrCreateCredentials reads <dataDir>/credentials or creates it (mode 0600, exclusive
-// create) with user admin and a random 32-character password.
-func loadOrCreateCredentials(dataDir string) (storedCredentials, bool, string, error) {
+// create) with user admin and a random 32-character password. An existing file that group
+// or others may read is restricted to 0600 (with a warning on log).
+func loadOrCreateCredentials(dataDir string, log *slog.Logger) (storedCredentials, bool, string, error) {
 	path := filepath.Join(dataDir, credentialsFile)
 	var sc storedCredentials
 	b, err := os.ReadFile(path)
 	if err == nil {
+		if err := secret.RestrictFile(path, log); err != nil {
+			return sc, false, path, err
+		}
 		if err := json.Unmarshal(b, &sc); err != nil || sc.User == "" || sc.Password == "" {
 			return sc, false, path, fmt.Errorf("%s is damaged; delete it to generate a new admin password", path)
 		}
@@ -159,7 +166,7 @@ func loadOrCreateCredentials(dataDir string) (storedCredentials, bool, string, e
 	}
 	sc = storedCredentials{User: "admin", Password: randomSecret(24)}
 	out, _ := json.Marshal(sc)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, secret.PrivateFileMode)
 	if err != nil {
 		return sc, false, path, fmt.Errorf("store generated credentials: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
-	"time"
 )
 
 // startPprof serves net/http/pprof on GODWIT_PPROF (e.g. 127.0.0.1:6060) when it is set:
@@ -20,7 +19,8 @@ func startPprof(log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	t := defaultHTTPTimeouts() // no write timeout: profiles and traces stream for ?seconds=
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, IdleTimeout: t.Idle}
 	go func() {
 		if err := srv.ListenAndServe(); err != nil {
 			log.Warn("pprof listener stopped", "addr", addr, "err", err)

@@ -61,7 +61,7 @@ func (a *app) serveCmd() *cobra.Command {
 				return err
 			}
 			log.Info("godwit serving", "version", versionString(), "url", "http://"+ln.Addr().String()+"/api/v1", "dataDir", dataDir)
-			serveErr := serveHTTP(ctx, ln, srv.Handler(), log)
+			serveErr := serveHTTP(ctx, ln, srv.Handler(), log, defaultHTTPTimeouts())
 			log.Info("godwit shutting down")
 			return errors.Join(serveErr, srv.Close())
 		},
@@ -103,14 +103,36 @@ func newLogger(w interface{ Write([]byte) (int, error) }, level string) (*slog.L
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), nil
 }
 
-// serveHTTP serves h on ln until ctx ends, then shuts down gracefully (in-flight requests get
-// 10 s). It returns the server's error, or nil after a clean shutdown.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	hs := &http.Server{
+// httpTimeouts bound how long a client may hold a connection without finishing its request.
+// There is deliberately no write timeout: some responses stream for as long as they need
+// (verification corrections, large listings), and the CLI's `project watch` polls with short
+// requests, so nothing long-polls.
+type httpTimeouts struct {
+	ReadHeader time.Duration // request line and headers
+	Read       time.Duration // the whole request, body included (bodies are at most 1 MiB by default)
+	Idle       time.Duration // a keep-alive connection between two requests
+}
+
+// defaultHTTPTimeouts are the timeouts of `godwit serve`.
+func defaultHTTPTimeouts() httpTimeouts {
+	return httpTimeouts{ReadHeader: 10 * time.Second, Read: time.Minute, Idle: 2 * time.Minute}
+}
+
+// newHTTPServer is the http.Server of `godwit serve` for h.
+func newHTTPServer(h http.Handler, log *slog.Logger, t httpTimeouts) *http.Server {
+	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		IdleTimeout:       t.Idle,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// serveHTTP serves h on ln until ctx ends, then shuts down gracefully (in-flight requests get
+// 10 s). It returns the server's error, or nil after a clean shutdown.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, t httpTimeouts) error {
+	hs := newHTTPServer(h, log, t)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

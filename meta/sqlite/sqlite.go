@@ -57,8 +57,28 @@ type Store struct {
 	insertLog   *sql.Stmt // on w
 }
 
+// createPrivate creates the database file 0600 before SQLite opens it (SQLite would create it
+// 0644 less the umask, and gives its -wal and -shm files the database file's mode), and
+// restricts an existing database, -wal or -shm file that group or others may read.
+func createPrivate(path string, log *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, secret.PrivateFileMode)
+	if err != nil {
+		return fmt.Errorf("meta/sqlite: create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("meta/sqlite: create database file: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := secret.RestrictFile(p, log); err != nil {
+			return fmt.Errorf("meta/sqlite: %w", err)
+		}
+	}
+	return nil
+}
+
 // Open opens (creating if needed) the metadata database at path, applies pending schema
 // migrations and returns the Store. box seals passwords and secret settings and is required.
+// The database and its -wal/-shm files are private to the owner (0600; see createPrivate).
 func Open(ctx context.Context, path string, box *secret.Box, log *slog.Logger) (*Store, error) {
 	if box == nil {
 		return nil, errors.New("meta/sqlite: a secret.Box is required")
@@ -73,6 +93,9 @@ func Open(ctx context.Context, path string, box *secret.Box, log *slog.Logger) (
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("meta/sqlite: create directory: %w", err)
 		}
+	}
+	if err := createPrivate(path, log); err != nil {
+		return nil, err
 	}
 	common := url.Values{}
 	common.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMs))
