@@ -165,7 +165,7 @@ func (s *Store) roll() error {
 		s.f = nil
 	}
 	path := segPath(s.dir, s.nextSeq)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o640)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		s.failed = ioError("create", path, err)
 		return s.failed

@@ -373,3 +373,26 @@ func TestSealedTailRolls(t *testing.T) {
 		t.Fatalf("read %d after the append", len(got))
 	}
 }
+
+// TestFilesArePrivate: the store holds row data, so its directory and files are owner-only
+// whatever the umask.
+func TestFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "changestore", "np_x")
+	s := open(t, dir, Options{SegmentBytes: 2048, ReadBufferBytes: 4096})
+	appendN(t, s, 0, 50)
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Fatalf("%s: mode %v err %v, want 0700", d, fi.Mode().Perm(), err)
+		}
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) < 2 {
+		t.Fatalf("store dir: %v %v", ents, err)
+	}
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: mode %v err %v, want 0600", e.Name(), fi.Mode().Perm(), err)
+		}
+	}
+}
