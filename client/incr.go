@@ -21,6 +21,7 @@ type IncrStatus struct {
 	DelayMillis  int64  `json:"delayMillis"`
 	EventsPerSec int64  `json:"eventsPerSec"`
 	RowsApplied  int64  `json:"rowsApplied"`
+	RowsFiltered int64  `json:"rowsFiltered"`
 	DDLApplied   int64  `json:"ddlApplied"`
 	StoreBytes   int64  `json:"storeBytes"`
 	Tables       []struct {

@@ -220,3 +220,66 @@ func CheckFilterSyntax(where string) error {
 	}
 	return first
 }
+
+// RowFilterCompiler is the capability of a source endpoint to evaluate its own row filters
+// in Go, on change images: incremental sync uses it to apply only the changes of rows that
+// satisfy a table's whereClause (entering rows are upserted, leaving rows deleted).
+//
+// CompileRowFilter compiles where (as accepted by Filter.RenderFilter) over t, the source
+// table. It must either guarantee the server's semantics for every row or refuse the filter
+// with an *errs.Error of KindInvalid and code errs.CodeBadFilter naming the table, the filter
+// and the unsupported construct; it never guesses. A nil RowFilter and nil error mean an
+// empty filter.
+type RowFilterCompiler interface {
+	CompileRowFilter(t *schema.Table, where string) (RowFilter, error)
+}
+
+// RowFilter is a compiled row filter; safe for concurrent use.
+type RowFilter interface {
+	// Bind returns the predicate for row images whose values are in the order of cols
+	// (column names, case-insensitive; a change event's Columns). It fails when cols lacks a
+	// column the filter reads. The predicate reports whether the row satisfies the filter
+	// (SQL TRUE; FALSE and NULL do not); an error means the server would fail evaluating it
+	// too (e.g. an integer overflow) or the row does not follow the change.Row conventions.
+	Bind(cols []string) (func(change.Row) (bool, error), error)
+	// String is the filter as rendered for the server.
+	String() string
+}
+
+var rowFilterSyntax []FilterSyntax
+
+// RegisterRowFilterSyntax adds a checker telling whether a where-clause uses only what an
+// endpoint's RowFilterCompiler evaluates; endpoint packages register theirs in init.
+func RegisterRowFilterSyntax(f FilterSyntax) {
+	mu.Lock()
+	defer mu.Unlock()
+	rowFilterSyntax = append(rowFilterSyntax, f)
+}
+
+// CheckRowFilterSyntax validates a where-clause of a project with incremental sync at
+// creation, before any server is contacted: it must pass CheckFilterSyntax and one of the
+// registered row-filter checkers. Column types are checked later, against the source
+// table (precheck, and every step that resolves the project's objects).
+func CheckRowFilterSyntax(where string) error {
+	if err := CheckFilterSyntax(where); err != nil || where == "" {
+		return err
+	}
+	mu.RLock()
+	fs := rowFilterSyntax
+	mu.RUnlock()
+	var first error
+	for _, f := range fs {
+		err := f(where)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		return errs.New(errs.KindInvalid, errs.CodeBadFilter, "no endpoint can evaluate row filters for incremental sync",
+			"Remove the whereClause or run the project without enableIncrTransfer.")
+	}
+	return first
+}

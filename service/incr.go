@@ -37,7 +37,7 @@ func (s *Service) IncrStatus(ctx context.Context, id string) (*IncrStatus, error
 	if s.loadState(ctx, id, steps.IncrStateKeys.Apply, &ap) {
 		out.Phase, out.AppliedPos, out.AppliedSeq, out.AppliedTime = ap.Phase, ap.AppliedPos, ap.AppliedSeq, ap.AppliedTime
 		out.SafeMode, out.DelayMillis, out.EventsPerSec = ap.SafeMode, ap.DelayMillis, ap.EventsPerSec
-		out.RowsApplied, out.DDLApplied = ap.RowsApplied, ap.DDLApplied
+		out.RowsApplied, out.DDLApplied, out.RowsFiltered = ap.RowsApplied, ap.DDLApplied, ap.RowsFiltered
 		for _, t := range ap.Tables {
 			out.Tables = append(out.Tables, IncrTableStats{Table: t.Table, Inserts: t.Inserts, Updates: t.Updates, Deletes: t.Deletes, DDLs: t.DDLs})
 		}

@@ -41,6 +41,7 @@ type IncrStatus struct {
 	DelayMillis  int64  `json:"delayMillis"`  // now − commit time of the oldest unapplied txn; 0 when caught up; as last measured while running
 	EventsPerSec int64  `json:"eventsPerSec"` // row events applied per second, recent average
 	RowsApplied  int64  `json:"rowsApplied"`
+	RowsFiltered int64  `json:"rowsFiltered"` // row changes skipped because they stay outside a whereClause
 	DDLApplied   int64  `json:"ddlApplied"`
 	StoreBytes   int64  `json:"storeBytes"`
 	// Tables has per-table DML/DDL counts when enableIncrSyncStatistics is on.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
@@ -30,7 +29,7 @@ func (s *Service) CreateModifyRecord(ctx context.Context, projectID string, dbs 
 			if strings.TrimSpace(t.Name) == "" {
 				return nil, errs.Invalid("a table or view in database %s has no name", d.Name)
 			}
-			if err := endpoint.CheckFilterSyntax(t.WhereClause); err != nil {
+			if err := checkWhere(p.EnableIncrTransfer, d.Name, t); err != nil {
 				return nil, err
 			}
 		}

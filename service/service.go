@@ -182,7 +182,7 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 			if strings.TrimSpace(t.Name) == "" {
 				return errs.Invalid("a table or view in database %s has no name", d.Name)
 			}
-			if err := endpoint.CheckFilterSyntax(t.WhereClause); err != nil {
+			if err := checkWhere(p.EnableIncrTransfer, d.Name, t); err != nil {
 				return err
 			}
 		}
@@ -199,6 +199,24 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 		return errs.Invalid("sourceEndpointId and sinkEndpointId are the same data source")
 	}
 	return nil
+}
+
+// checkWhere validates a table's whereClause before any server is contacted: syntax and
+// safety, and with incremental sync that it uses only what the source's Go evaluator
+// implements (incremental apply judges every change by it; column types are checked by
+// precheck and the steps). The error names the table.
+func checkWhere(incr bool, db string, t model.TableObject) error {
+	check := endpoint.CheckFilterSyntax
+	if incr {
+		check = endpoint.CheckRowFilterSyntax
+	}
+	err := check(t.WhereClause)
+	if err == nil {
+		return nil
+	}
+	e := *errs.As(err)
+	e.Message = fmt.Sprintf("table %s.%s: %s", db, t.Name, e.Message)
+	return e.With("table", db+"."+t.Name).With("filter", t.WhereClause)
 }
 
 func sideErr(field, id string, err error) error {

@@ -87,6 +87,7 @@ type applier struct {
 	ddls      atomic.Int64
 	rowsDone  atomic.Int64
 	conflicts atomic.Int64
+	filtered  atomic.Int64 // row changes skipped by a row filter (approximate across restarts)
 }
 
 type pendingKey struct {
@@ -103,12 +104,14 @@ type tableInfo struct {
 	key      []string        // target row identity; nil when the table has none
 	uniques  [][]string      // every unique key of the target (PK first), for causality
 	proj     map[string]*projection
+	rows     endpoint.RowFilter // the whereClause compiled by the source; nil = every row
 }
 
 // projection maps an event's column list onto the target's written columns.
 type projection struct {
-	cols []string
-	idx  []int // positions in the event row
+	cols  []string
+	idx   []int                          // positions in the event row
+	match func(change.Row) (bool, error) // the row filter bound to the event's columns; nil = none
 }
 
 func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
@@ -394,7 +397,6 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 		rc   endpoint.RowChange
 		w    int
 		keys []string
-		op   change.Op
 	}
 	var rs []routed
 	whole := a.cfg.EnableSequencingWithinTxn
@@ -415,7 +417,13 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 		if err != nil {
 			return err
 		}
-		r := routed{ti: ti, rc: rc, op: ev.Op}
+		if rc.Op == 0 { // outside the row filter before and after
+			if t.Seq > a.hw {
+				a.filtered.Add(1)
+			}
+			continue
+		}
+		r := routed{ti: ti, rc: rc}
 		r.w = a.route(ti, &r.rc)
 		r.keys = ti.causalKeys(&r.rc)
 		for _, k := range r.keys {
@@ -463,7 +471,7 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 		u.changes = append(u.changes, r.rc)
 		u.srcs = append(u.srcs, r.ti.src)
 		u.bytes += r.rc.Before.Size() + r.rc.After.Size()
-		a.count(r.ti.src, r.op)
+		a.count(r.ti.src, r.rc.Op)
 	}
 	for _, w := range order {
 		if err := a.send(ctx, w, units[w]); err != nil {
@@ -568,6 +576,7 @@ func (a *applier) restoreCounters(ctx context.Context) {
 	a.rowsDone.Store(st.RowsApplied)
 	a.ddls.Store(st.DDLApplied)
 	a.conflicts.Store(st.Conflicts)
+	a.filtered.Store(st.RowsFiltered)
 	for _, t := range st.Tables {
 		c := t
 		a.stats[t.Table] = &c

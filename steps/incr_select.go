@@ -22,10 +22,10 @@ func newSelector(p *model.Project) *selector {
 }
 
 // table resolves a source table: the target name, its column filter (nil = all columns),
-// and whether it is selected.
-func (s *selector) table(db, name string) (endpoint.TableName, []string, bool) {
+// its row filter (the whereClause, "" for none) and whether it is selected.
+func (s *selector) table(db, name string) (endpoint.TableName, []string, string, bool) {
 	if s.black[strings.ToLower(db+"."+name)] || matchesAny(s.tm.TableAndViewBlackList, db, name) {
-		return endpoint.TableName{}, nil, false
+		return endpoint.TableName{}, nil, "", false
 	}
 	for _, d := range s.tm.Databases {
 		dstDB, ok := s.database(d, db)
@@ -34,18 +34,18 @@ func (s *selector) table(db, name string) (endpoint.TableName, []string, bool) {
 		}
 		if len(d.Tables) == 0 && len(d.Views) == 0 {
 			if s.tm.Mode == "WILDCARD" && len(s.tm.TableAndViewWhiteList) > 0 && !matchesAny(s.tm.TableAndViewWhiteList, db, name) {
-				return endpoint.TableName{}, nil, false
+				return endpoint.TableName{}, nil, "", false
 			}
-			return endpoint.TableName{Schema: dstDB, Name: name}, nil, true
+			return endpoint.TableName{Schema: dstDB, Name: name}, nil, "", true
 		}
 		for _, t := range d.Tables {
 			if strings.EqualFold(t.Name, name) {
-				return endpoint.TableName{Schema: dstDB, Name: model.TargetName(name, t.MappedName)}, t.FilterColumns, true
+				return endpoint.TableName{Schema: dstDB, Name: model.TargetName(name, t.MappedName)}, t.FilterColumns, strings.TrimSpace(t.WhereClause), true
 			}
 		}
-		return endpoint.TableName{}, nil, false
+		return endpoint.TableName{}, nil, "", false
 	}
-	return endpoint.TableName{}, nil, false
+	return endpoint.TableName{}, nil, "", false
 }
 
 // database matches a source database against one mapping entry and returns its target name.
@@ -64,12 +64,12 @@ func (s *selector) database(d model.DbObject, db string) (string, bool) {
 
 // want is the capture filter handed to the change reader.
 func (s *selector) want(db, name string) bool {
-	_, _, ok := s.table(db, name)
+	_, _, _, ok := s.table(db, name)
 	return ok
 }
 
 // mapName adapts table to endpoint.DDLTranslator's callback.
 func (s *selector) mapName(db, name string) (endpoint.TableName, bool) {
-	t, _, ok := s.table(db, name)
+	t, _, _, ok := s.table(db, name)
 	return t, ok
 }

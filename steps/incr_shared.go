@@ -51,6 +51,7 @@ type IncrApplyState struct {
 	RowsApplied  int64             `json:"rowsApplied"`
 	DDLApplied   int64             `json:"ddlApplied"`
 	Conflicts    int64             `json:"conflicts"`
+	RowsFiltered int64             `json:"rowsFiltered"` // row changes skipped by a whereClause
 	Tables       []IncrTableCounts `json:"tables,omitempty"`
 	Sampled      int64             `json:"sampled"` // unix milliseconds
 }

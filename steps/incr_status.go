@@ -43,7 +43,7 @@ func (a *applier) startStatus(ctx context.Context) func() {
 func (a *applier) publish(ctx context.Context, now time.Time, eps int64) {
 	a.mu.Lock()
 	st := IncrApplyState{SafeMode: a.safeMode, RowsApplied: a.rowsDone.Load(), DDLApplied: a.ddls.Load(),
-		Conflicts: a.conflicts.Load(), EventsPerSec: eps, Sampled: now.UnixMilli(), Phase: "CATCHING_UP"}
+		Conflicts: a.conflicts.Load(), RowsFiltered: a.filtered.Load(), EventsPerSec: eps, Sampled: now.UnixMilli(), Phase: "CATCHING_UP"}
 	cp := a.lastDisp
 	caught := a.caughtUp
 	current := a.current

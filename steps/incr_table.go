@@ -20,7 +20,7 @@ func (a *applier) table(ctx context.Context, db, name string) (*tableInfo, error
 	if ti := a.tables[id]; ti != nil {
 		return ti, nil
 	}
-	dst, filter, ok := a.sel.table(db, name)
+	dst, filter, where, ok := a.sel.table(db, name)
 	ti := &tableInfo{selected: ok, src: db + "." + name, proj: map[string]*projection{}}
 	if ok {
 		var t *schema.Table
@@ -35,6 +35,11 @@ func (a *applier) table(ctx context.Context, db, name string) (*tableInfo, error
 				"Create the table on the target (or let godwit apply its CREATE TABLE by listing CREATE_TABLE in supportDDLTypes) and resume.")
 		}
 		ti.target = t
+		if where != "" {
+			if ti.rows, err = a.rowFilter(ctx, db, name, where); err != nil {
+				return nil, err
+			}
+		}
 		if len(filter) > 0 {
 			ti.filter = map[string]bool{}
 			for _, c := range filter {
@@ -85,6 +90,15 @@ func (ti *tableInfo) change(ev *change.Event) (endpoint.RowChange, error) {
 					"The source and target tables differ; compare them and resume.")
 			}
 		}
+		if ti.rows != nil {
+			m, err := ti.rows.Bind(ev.Columns)
+			if err != nil {
+				return endpoint.RowChange{}, errs.New(errs.KindInvalid, errs.CodeBadFilter,
+					fmt.Sprintf("the row filter of %s cannot be evaluated on its changes: %v", ti.src, err),
+					"The filter must use columns the source's change log records; change the whereClause and resume.").With("table", ti.src)
+			}
+			p.match = m
+		}
 		ti.proj[sig] = p
 	}
 	rc := endpoint.RowChange{Op: ev.Op, Table: ti.target, Key: ti.key, Cols: p.cols}
@@ -107,6 +121,9 @@ func (ti *tableInfo) change(ev *change.Event) (endpoint.RowChange, error) {
 	}
 	if rc.After, err = pick(ev.After); err != nil {
 		return rc, errs.New(errs.KindInternal, errs.CodeIncrDecode, err.Error(), "The change store is inconsistent; release and restart the project.")
+	}
+	if p.match != nil {
+		return filterChange(ti.src, p.match, ev, rc)
 	}
 	return rc, nil
 }

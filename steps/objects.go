@@ -46,13 +46,20 @@ type Objects struct {
 }
 
 // ResolveObjects reads the source catalog and applies the transfer mapping: selection,
-// renames, column filters and row filters. Unknown objects and bad filters are errors.
+// renames, column filters and row filters. Unknown objects and bad filters are errors; with
+// incremental sync a row filter must also be one the source evaluates in Go
+// (endpoint.RowFilterCompiler), since incremental apply judges every change by it.
 func ResolveObjects(ctx context.Context, p *model.Project, src endpoint.Endpoint) (*Objects, error) {
 	rd, err := need[endpoint.SchemaReader](src, "source", "read its schema")
 	if err != nil {
 		return nil, err
 	}
-	flt, _ := src.(endpoint.Filter)
+	pf := planFilters{}
+	pf.flt, _ = src.(endpoint.Filter)
+	if p.EnableIncrTransfer {
+		pf.incr = true
+		pf.rfc, _ = src.(endpoint.RowFilterCompiler)
+	}
 	o := &Objects{DBRename: map[string]string{}, TableRename: map[string][2]string{}}
 	tm := p.TransferMapping
 	black := blackList(tm)
@@ -79,7 +86,7 @@ func ResolveObjects(ctx context.Context, p *model.Project, src endpoint.Endpoint
 				dstDB = db
 			}
 			o.DBRename[strings.ToLower(db)] = dstDB
-			if err := o.addDatabase(ctx, rd, flt, tm, black, d, db, dstDB); err != nil {
+			if err := o.addDatabase(ctx, rd, pf, tm, black, d, db, dstDB); err != nil {
 				return nil, err
 			}
 		}
@@ -88,7 +95,7 @@ func ResolveObjects(ctx context.Context, p *model.Project, src endpoint.Endpoint
 	return o, nil
 }
 
-func (o *Objects) addDatabase(ctx context.Context, rd endpoint.SchemaReader, flt endpoint.Filter,
+func (o *Objects) addDatabase(ctx context.Context, rd endpoint.SchemaReader, pf planFilters,
 	tm model.TransferMapping, black map[string]bool, d model.DbObject, db, dstDB string) error {
 	tables, views := d.Tables, d.Views
 	if len(tables) == 0 && len(views) == 0 {
@@ -114,7 +121,7 @@ func (o *Objects) addDatabase(ctx context.Context, rd endpoint.SchemaReader, flt
 		if black[strings.ToLower(db+"."+to.Name)] || matchesAny(tm.TableAndViewBlackList, db, to.Name) {
 			continue
 		}
-		tp, err := planTable(ctx, rd, flt, db, dstDB, to)
+		tp, err := planTable(ctx, rd, pf, db, dstDB, to)
 		if err != nil {
 			return err
 		}
@@ -135,7 +142,14 @@ func (o *Objects) addDatabase(ctx context.Context, rd endpoint.SchemaReader, flt
 	return nil
 }
 
-func planTable(ctx context.Context, rd endpoint.SchemaReader, flt endpoint.Filter, db, dstDB string, to model.TableObject) (*TablePlan, error) {
+// planFilters are the source's row-filter capabilities a plan needs.
+type planFilters struct {
+	flt  endpoint.Filter
+	incr bool                       // the project has incremental sync: filters must compile for Go
+	rfc  endpoint.RowFilterCompiler // nil when the source has none
+}
+
+func planTable(ctx context.Context, rd endpoint.SchemaReader, pf planFilters, db, dstDB string, to model.TableObject) (*TablePlan, error) {
 	full, err := rd.ReadTable(ctx, db, to.Name)
 	if err != nil {
 		return nil, err
@@ -156,15 +170,23 @@ func planTable(ctx context.Context, rd endpoint.SchemaReader, flt endpoint.Filte
 		}
 	}
 	if strings.TrimSpace(to.WhereClause) != "" {
-		if flt == nil {
+		if pf.flt == nil {
 			return nil, errs.Unsupported("row filters (whereClause) on this source type")
 		}
 		// The filter is validated against the full table: it may use columns that are not moved.
-		w, err := flt.RenderFilter(full, to.WhereClause)
+		w, err := pf.flt.RenderFilter(full, to.WhereClause)
 		if err != nil {
 			return nil, err
 		}
 		tp.Where = w
+		if pf.incr {
+			if pf.rfc == nil {
+				return nil, errs.Unsupported("row filters (whereClause) with incremental sync on this source type")
+			}
+			if _, err := pf.rfc.CompileRowFilter(full, to.WhereClause); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return tp, nil
 }

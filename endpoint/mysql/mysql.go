@@ -28,6 +28,7 @@ func init() {
 		_, err := ValidateWhere(nil, where)
 		return err
 	})
+	endpoint.RegisterRowFilterSyntax(CheckRowFilterSyntax)
 }
 
 // Endpoint is an open MySQL-family data source. Safe for concurrent use.
