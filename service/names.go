@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,11 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
 )
+
+// ValidateProject checks p as CreateProject does, without storing it.
+func (s *Service) ValidateProject(ctx context.Context, p model.Project) error {
+	return s.validateProject(ctx, &p)
+}
 
 // checkDisplayName validates a data-source, project or label name (field names it in the
 // error) with model.CheckDisplayName: a PARAM_ERROR naming the field and the rule.
