@@ -26,7 +26,7 @@ func TestBadNamesAreRefusedAtCreation(t *testing.T) {
 	h, src, dst := hostileEnv(t)
 	project := func(name string, db map[string]any, incr bool) []byte {
 		b, _ := json.Marshal(map[string]any{"name": name, "type": "MIGRATION", "sourceEndpointId": src, "sinkEndpointId": dst,
-			"transferMapping": map[string]any{"mode": "SPECIFIC", "databases": []any{db}},
+			"transferMapping":      map[string]any{"mode": "SPECIFIC", "databases": []any{db}},
 			"enableStructTransfer": true, "enableFullTransfer": true, "enableIncrTransfer": incr})
 		return b
 	}
