@@ -174,6 +174,14 @@ func (h *Handler) verifyState(ctx context.Context, v *service.ProjectView) (*ver
 	if err != nil {
 		return nil, err
 	}
+	vs.tables = verifyTablesOf(ts)
+	return vs, nil
+}
+
+// verifyTablesOf reads FULL_VERIFIER's table states (steps.VerifyTableExtra), sorted by
+// source table.
+func verifyTablesOf(ts []meta.TableState) []verifyTable {
+	var out []verifyTable
 	for _, t := range ts {
 		var x struct {
 			Result         string `json:"result"`
@@ -194,12 +202,21 @@ func (h *Handler) verifyState(ctx context.Context, v *service.ProjectView) (*ver
 		if x.ResultType != "" && !verify.Compared(x.ResultType) {
 			vt.Uncompared, vt.Message = verify.DRSStatus(meta.VerifyFinished, x.ResultType), x.Message
 		}
-		vs.tables = append(vs.tables, vt)
+		out = append(out, vt)
 	}
-	sort.Slice(vs.tables, func(i, j int) bool {
-		return vs.tables[i].SrcDB+"."+vs.tables[i].SrcTable < vs.tables[j].SrcDB+"."+vs.tables[j].SrcTable
-	})
-	return vs, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].SrcDB+"."+out[i].SrcTable < out[j].SrcDB+"."+out[j].SrcTable })
+	return out
+}
+
+// tableCounts counts the source tables and the compared tables whose target table exists.
+func (vs *verifyState) tableCounts() (src, dst int64) {
+	for _, t := range vs.tables {
+		src++
+		if t.Result != "" && t.Uncompared != verify.DRSStatus(meta.VerifyFinished, verify.TargetTableNotExist) {
+			dst++
+		}
+	}
+	return src, dst
 }
 
 // taskStatus is the comparison task status from the verify step.
@@ -292,13 +309,7 @@ func (h *Handler) compare(ctx context.Context, r *http.Request, d *jobDoc, v *se
 			res.DataCompareTaskList = append(res.DataCompareTaskList, info)
 		}
 	case "object_compare/overview":
-		var srcT, dstT int64
-		for _, t := range vs.tables {
-			srcT++
-			if t.Result != "" && t.Uncompared != verify.DRSStatus(meta.VerifyFinished, verify.TargetTableNotExist) {
-				dstT++ // the target table exists
-			}
-		}
+		srcT, dstT := vs.tableCounts()
 		n := int64(len(dbs))
 		id := ""
 		if ts := d.tasks(vs); len(ts) > 0 {
