@@ -8,6 +8,7 @@ import (
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
 )
 
@@ -115,5 +116,17 @@ func TestNamingRulesMatchTheServer(t *testing.T) {
 	}
 	if got, err := e.ObjectKind(ctx, "mysql", "user"); err != nil || got != endpoint.ObjectView {
 		t.Errorf("ObjectKind(mysql.user) = %q, %v; MariaDB 10.4+ makes it a view", got, err)
+	}
+
+	// The endpoint's own destination precheck fails (not skippable) on names taken by a view
+	// or a sequence, instead of counting them as existing empty tables.
+	items, err := e.Precheck(ctx, endpoint.PrecheckRequest{Side: "DEST", Tables: []schema.Table{{Schema: db, Name: "v"},
+		{Schema: db, Name: "s"}, {Schema: db, Name: "base"}}, Databases: []string{db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcExpect(t, items, "DestTablesExist", endpoint.CheckFailed, db+".v (VIEW)", db+".s (SEQUENCE)")
+	if it := pcFind(t, items, "DestTablesExist"); it.Skippable {
+		t.Errorf("DestTablesExist for a view is skippable: %+v", it)
 	}
 }
