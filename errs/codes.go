@@ -41,6 +41,10 @@ const (
 	CodeIncrSettings     = "GODWIT-INCR-0007" // source log settings do not allow capture
 )
 
+// CodeTargetObject: a mapped target object is not a base table (a view, a sequence, …) or
+// lies in a system schema, so godwit refuses to write rows into it.
+const CodeTargetObject = "GODWIT-STRUCT-0003"
+
 // ProjectNotFound is returned for an unknown project id.
 func ProjectNotFound(id string) *Error {
 	return New(KindNotFound, CodeProjectNotFound, fmt.Sprintf("project %s does not exist", id),

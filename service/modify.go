@@ -39,6 +39,9 @@ func (s *Service) CreateModifyRecord(ctx context.Context, projectID string, dbs 
 	default:
 		return nil, errs.IllegalState(projectID, "add objects", string(p.Status), "INIT, RUNNING, SUSPEND or FAILED")
 	}
+	if err := s.checkAddedNames(ctx, p, dbs); err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
 	rec := &ModifyRecord{ProjectID: projectID, Type: ModifyIncrease, Status: ModifyPending, Databases: dbs, GmtCreate: now, GmtModified: now}
 	if err := s.saveRecord(ctx, rec); err != nil {
@@ -50,6 +53,19 @@ func (s *Service) CreateModifyRecord(ctx context.Context, projectID string, dbs 
 		}
 	}
 	return rec, nil
+}
+
+// checkAddedNames applies the project's name rules (see nameRules) to objects to add.
+func (s *Service) checkAddedNames(ctx context.Context, p *model.Project, dbs []model.DbObject) error {
+	src, err := s.store.GetDataSource(ctx, p.SourceEndpointID)
+	if err != nil {
+		return err
+	}
+	dst, err := s.store.GetDataSource(ctx, p.SinkEndpointID)
+	if err != nil {
+		return err
+	}
+	return rulesFor(p, src.Type, dst.Type).mapping("databases", dbs)
 }
 
 func (s *Service) saveRecord(ctx context.Context, rec *ModifyRecord) error {

@@ -21,6 +21,8 @@ func (s *Service) CreateLabel(ctx context.Context, name string) (model.Label, er
 		return model.Label{}, errs.Invalid("name is required")
 	case len(name) > 128:
 		return model.Label{}, errs.Invalid("name is longer than 128 characters")
+	case model.CheckDisplayName(name) != nil:
+		return model.Label{}, checkDisplayName("name", name)
 	}
 	got, _, err := s.store.ListObjects(ctx, meta.ObjectFilter{Kind: meta.KindLabel, Name: name})
 	if err != nil {

@@ -42,6 +42,12 @@ type OpsAPI interface {
 	SubmitPrecheck(ctx context.Context, req PrecheckRequest) (string, error)
 	GetPrecheck(ctx context.Context, id string) (*PrecheckRun, error)
 
+	// ValidateProject checks a project body exactly as CreateProject does (settings, filters,
+	// data sources, and the names against the source's and target's identifier rules and
+	// system schemas) without storing anything. Adapters that keep a project description
+	// before the project is created (DRS jobs) call it when the description is made or changed.
+	ValidateProject(ctx context.Context, p model.Project) error
+
 	// TestDataSource opens and closes a connection to a stored data source. Failures are
 	// PARAM_ERROR "Connectivity test failed: …".
 	TestDataSource(ctx context.Context, id string) error

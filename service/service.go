@@ -52,6 +52,8 @@ func (s *Service) CreateDataSource(ctx context.Context, ds model.DataSource, ski
 		return "", errs.Invalid("name is required")
 	case len(ds.Name) > 128:
 		return "", errs.Invalid("name is longer than 128 characters")
+	case model.CheckDisplayName(ds.Name) != nil:
+		return "", checkDisplayName("name", ds.Name)
 	case !model.KnownDataSourceType(ds.Type):
 		return "", errs.Invalid("type %q is not a supported data source type (MYSQL, MARIADB, OB_MYSQL, TIDB, POSTGRESQL, KAFKA)", ds.Type)
 	case strings.TrimSpace(ds.Host) == "":
@@ -140,6 +142,8 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 		return errs.Invalid("name %q must not contain spaces", p.Name)
 	case len(p.Name) > 128:
 		return errs.Invalid("name is longer than 128 characters")
+	case model.CheckDisplayName(p.Name) != nil:
+		return checkDisplayName("name", p.Name)
 	case p.Type != model.ProjectMigration && p.Type != model.ProjectSync:
 		return errs.Invalid("type %q must be MIGRATION or SYNC", p.Type)
 	case p.TransferMapping.Mode != "SPECIFIC" && p.TransferMapping.Mode != "WILDCARD":
@@ -198,7 +202,11 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 	if src.ID == dst.ID {
 		return errs.Invalid("sourceEndpointId and sinkEndpointId are the same data source")
 	}
-	return nil
+	rules := rulesFor(p, src.Type, dst.Type)
+	if err := rules.mapping("transferMapping.databases", p.TransferMapping.Databases); err != nil {
+		return err
+	}
+	return rules.checkpointSchema(p)
 }
 
 // checkWhere validates a table's whereClause before any server is contacted: syntax and

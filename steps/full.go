@@ -57,6 +57,10 @@ type tableExtra struct {
 // (re)start of that chunk, so a restart never duplicates rows (precheck reports such tables
 // and the truncation; see nonePkUkTruncateDstTable).
 //
+// Every table still to copy is checked first: a target that is not a base table (a view
+// would pass the rows on to its base tables) or lies in a system or checkpoint schema fails
+// the step before any row moves (errs.CodeTargetObject), even when precheck did not see it.
+//
 // Control: throttleRps (rows/s), throttleIOPS (bytes/s) and speedLimit windows hold the read
 // rate, which the bounded queue passes on to the writes; fullTransferSpeedMode shapes the
 // pipeline (copy_tuning.go).
@@ -96,6 +100,7 @@ func Full(ctx context.Context, env *Env) error {
 	for _, s := range states {
 		byTable[s.Table] = s
 	}
+	guard := newTargetGuard(env)
 	var perTable [][]chunkJob
 	for i := range objs.Tables {
 		tp := &objs.Tables[i]
@@ -106,6 +111,11 @@ func Full(ctx context.Context, env *Env) error {
 			c.meter.processedBytes.Add(st.Bytes)
 			c.tables.add(tp.Key, &st, tableExtra{}, st.Done, tableWeight(tp))
 			continue
+		}
+		// Before any row of this table moves (and before a keyless table is truncated): the
+		// target must be a base table outside the system and checkpoint schemas.
+		if _, err := guard.check(ctx, string(model.StepFull), tp.Dst.Schema, tp.Dst.Name, false); err != nil {
+			return err
 		}
 		if !ok || st.Status == "" || st.Status == "INIT" {
 			if st, err = c.plan(ctx, planner, tp); err != nil {

@@ -134,7 +134,7 @@ func (o *Objects) addDatabase(ctx context.Context, rd endpoint.SchemaReader, pf 
 		}
 		v, err := rd.ReadView(ctx, db, vo.Name)
 		if err != nil {
-			return err
+			return sourceKindErr(ctx, rd, db, vo.Name, true, err)
 		}
 		o.Views = append(o.Views, ViewPlan{Src: v, DstDB: dstDB, Dst: model.TargetName(vo.Name, vo.MappedName)})
 		o.TableRename[strings.ToLower(db+"."+vo.Name)] = [2]string{dstDB, model.TargetName(vo.Name, vo.MappedName)}
@@ -152,7 +152,7 @@ type planFilters struct {
 func planTable(ctx context.Context, rd endpoint.SchemaReader, pf planFilters, db, dstDB string, to model.TableObject) (*TablePlan, error) {
 	full, err := rd.ReadTable(ctx, db, to.Name)
 	if err != nil {
-		return nil, err
+		return nil, sourceKindErr(ctx, rd, db, to.Name, false, err)
 	}
 	for _, c := range to.FilterColumns {
 		if full.Column(c) == nil {
@@ -189,6 +189,35 @@ func planTable(ctx context.Context, rd endpoint.SchemaReader, pf planFilters, db
 		}
 	}
 	return tp, nil
+}
+
+// sourceKindErr explains a selected source object that was not found as the kind it was
+// listed as (a view under tables, a table under views, a sequence, …) when the source can
+// tell what it is; any other error is returned as is.
+func sourceKindErr(ctx context.Context, rd endpoint.SchemaReader, db, name string, view bool, err error) error {
+	oi, ok := rd.(endpoint.ObjectInspector)
+	if !ok || errs.As(err).Kind != errs.KindNotFound {
+		return err
+	}
+	k, kerr := oi.ObjectKind(ctx, db, name)
+	if kerr != nil || k == endpoint.ObjectAbsent {
+		return err
+	}
+	key := db + "." + name
+	switch {
+	case !view && k == endpoint.ObjectView:
+		return errs.New(errs.KindInvalid, errs.CodeSchemaRead,
+			fmt.Sprintf("source object %s is a VIEW, listed under tables: godwit copies rows of base tables only", key),
+			"List it under views (transferMapping.databases[].views) to create the view on the target, or select its base tables.").
+			With("table", key)
+	case view && k.IsTable():
+		return errs.New(errs.KindInvalid, errs.CodeSchemaRead,
+			fmt.Sprintf("source object %s is a BASE TABLE, listed under views", key),
+			"List it under tables (transferMapping.databases[].tables).").With("view", key)
+	}
+	return errs.New(errs.KindInvalid, errs.CodeSchemaRead,
+		fmt.Sprintf("source object %s is a %s: godwit migrates base tables and views only", key, k),
+		"Remove it from the project.").With("table", key).With("kind", string(k))
 }
 
 func blackList(tm model.TransferMapping) map[string]bool {

@@ -15,9 +15,10 @@ import (
 const PrecheckStateKey = "precheck.items"
 
 // Precheck runs TRANSFER_PRECHECK: the endpoints' own checks (connectivity, privileges,
-// binlog settings, keys) plus godwit's (objects exist, filters parse, target tables are
-// absent or empty unless allowDestTableNotEmpty). Items are persisted; any FAILED item fails
-// the step with CodePrecheckFailed.
+// binlog settings, keys) plus godwit's (objects exist, filters parse, no target object in a
+// system or checkpoint schema, existing target objects are base tables (views for mapped
+// views), target tables are absent or empty unless allowDestTableNotEmpty). Items are
+// persisted; any FAILED item fails the step with CodePrecheckFailed.
 func Precheck(ctx context.Context, env *Env) error {
 	p := env.Project
 	var items []endpoint.CheckItem
@@ -64,12 +65,17 @@ func Precheck(ctx context.Context, env *Env) error {
 			items = append(items, it)
 		}
 	}
-	if it, err := targetPresence(ctx, env, objs); err != nil {
+	kindItems, unusable, err := targetKinds(ctx, env, objs)
+	if err != nil {
+		return err
+	}
+	items = append(items, kindItems...)
+	if it, err := targetPresence(ctx, env, objs, unusable); err != nil {
 		return err
 	} else {
 		add(it)
 	}
-	if it, ok, err := noKeyTruncation(ctx, env, objs); err != nil {
+	if it, ok, err := noKeyTruncation(ctx, env, objs, unusable); err != nil {
 		return err
 	} else if ok {
 		add(it)
@@ -78,7 +84,8 @@ func Precheck(ctx context.Context, env *Env) error {
 }
 
 // targetPresence checks the target tables against what the project will do with them.
-func targetPresence(ctx context.Context, env *Env, objs *Objects) (endpoint.CheckItem, error) {
+// Tables in unusable (target keys that targetKinds refused) are left out.
+func targetPresence(ctx context.Context, env *Env, objs *Objects, unusable map[string]bool) (endpoint.CheckItem, error) {
 	p := env.Project
 	it := endpoint.CheckItem{Name: "TARGET_OBJECTS", Side: "DEST", Status: endpoint.CheckPassed}
 	sw, ok := env.Sink.(endpoint.SchemaWriter)
@@ -88,6 +95,9 @@ func targetPresence(ctx context.Context, env *Env, objs *Objects) (endpoint.Chec
 	}
 	var nonEmpty, existing, missing []string
 	for _, t := range objs.Tables {
+		if unusable[t.TargetKey()] {
+			continue
+		}
 		exists, hasRows, err := sw.TableExists(ctx, t.Dst.Schema, t.Dst.Name)
 		if err != nil {
 			return it, err
@@ -128,7 +138,7 @@ func targetPresence(ctx context.Context, env *Env, objs *Objects) (endpoint.Chec
 // already holds rows would lose them, so this FAILS (skippable) unless
 // fullTransferConfig.nonePkUkTruncateDstTable allows the truncation (then ALARM). With no
 // such table the item is absent (ok false).
-func noKeyTruncation(ctx context.Context, env *Env, objs *Objects) (endpoint.CheckItem, bool, error) {
+func noKeyTruncation(ctx context.Context, env *Env, objs *Objects, unusable map[string]bool) (endpoint.CheckItem, bool, error) {
 	p := env.Project
 	it := endpoint.CheckItem{Name: "NONE_PK_UK_TRUNCATE", Side: "DEST", Status: endpoint.CheckAlarm}
 	if !p.EnableFullTransfer {
@@ -141,7 +151,7 @@ func noKeyTruncation(ctx context.Context, env *Env, objs *Objects) (endpoint.Che
 			continue
 		}
 		noKey = append(noKey, t.TargetKey())
-		if sw == nil {
+		if sw == nil || unusable[t.TargetKey()] {
 			continue
 		}
 		_, hasRows, err := sw.TableExists(ctx, t.Dst.Schema, t.Dst.Name)

@@ -19,7 +19,9 @@ import (
 // Struct runs STRUCT_TRANSFER: creates the target databases, tables (secondary indexes deferred
 // when structTransferConfig.deferIndexCreation is set) and views, under their mapped names.
 // Tables that already exist are kept (precheck has judged them), so a rerun after a crash
-// simply continues.
+// simply continues. A mapped target that exists as anything but a base table (a view for a
+// mapped view), or lies in a system or checkpoint schema, fails the step before any DDL
+// (errs.CodeTargetObject), whether or not precheck saw it.
 func Struct(ctx context.Context, env *Env) error {
 	objs, err := ResolveObjects(ctx, env.Project, env.Source)
 	if err != nil {
@@ -28,6 +30,19 @@ func Struct(ctx context.Context, env *Env) error {
 	sw, err := need[endpoint.SchemaWriter](env.Sink, "target", "create tables")
 	if err != nil {
 		return err
+	}
+	// Refuse before any DDL: a mapped target that is a view (or a system schema) must not be
+	// kept as if it were the table, nor a table replaced by a view.
+	g := newTargetGuard(env)
+	for _, t := range objs.Tables {
+		if _, err := g.check(ctx, string(model.StepStruct), t.Dst.Schema, t.Dst.Name, false); err != nil {
+			return err
+		}
+	}
+	for _, v := range objs.Views {
+		if _, err := g.check(ctx, string(model.StepStruct), v.DstDB, v.Dst, true); err != nil {
+			return err
+		}
 	}
 	defer_ := env.Project.StructTransferConfig.DeferIndexCreation
 	created := map[string]bool{}

@@ -23,8 +23,13 @@ const VerifyRunStateKey = "verify.fullRun"
 // VerifyTableExtra is FULL_VERIFIER's per-table JSON in TableState.Extra (the run's table
 // result, for the progress views; the full result and the differences are in the run).
 type VerifyTableExtra struct {
-	RunID          string `json:"runId"`
-	Result         string `json:"result"`
+	RunID  string `json:"runId"`
+	Result string `json:"result"` // CONSISTENT | INCONSISTENT
+	// ResultType is the table's verify result type (TARGET_TABLE_NOT_EXIST, …) and Message
+	// its explanation; Compared is false when the rows could not be compared at all.
+	ResultType     string `json:"resultType"`
+	Message        string `json:"message,omitempty"`
+	Compared       bool   `json:"compared"`
 	SrcRows        int64  `json:"srcRows"`
 	DstRows        int64  `json:"dstRows"`
 	OnlyInSource   int64  `json:"onlyInSource"`
@@ -118,7 +123,8 @@ func putVerifyTableStates(ctx context.Context, env *Env, runID string) error {
 		return err
 	}
 	for _, t := range ts {
-		x := VerifyTableExtra{RunID: runID, Result: t.Result, SrcRows: t.SourceRows, DstRows: t.TargetRows,
+		x := VerifyTableExtra{RunID: runID, Result: t.Result, ResultType: t.Result, Message: t.Message,
+			Compared: verify.Compared(t.Result), SrcRows: t.SourceRows, DstRows: t.TargetRows,
 			OnlyInSource: t.OnlyInSource, OnlyInTarget: t.OnlyInTarget, Different: t.Different, Chunks: t.Chunks,
 			MismatchChunks: []int{}}
 		if !verify.IsConsistent(t.Result) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -165,10 +166,14 @@ func (v *Verifier) finishRun(ctx context.Context, run *meta.VerifyRun, werr erro
 	}
 	run.Diffs, run.Result = 0, Consistent
 	bad := 0
+	var notCompared []string
 	for _, t := range ts {
 		run.Diffs += t.OnlyInSource + t.OnlyInTarget + t.Different
 		if !IsConsistent(t.Result) {
 			bad++
+		}
+		if !Compared(t.Result) {
+			notCompared = append(notCompared, t.Table+" ("+t.Message+")")
 		}
 	}
 	if bad > 0 || len(ts) < run.Tables {
@@ -176,6 +181,12 @@ func (v *Verifier) finishRun(ctx context.Context, run *meta.VerifyRun, werr erro
 	}
 	run.Status = meta.VerifyFinished
 	run.Message = fmt.Sprintf("%d of %d tables consistent, %d row differences", len(ts)-bad, run.Tables, run.Diffs)
+	if n := len(notCompared); n > 0 {
+		if n > 10 {
+			notCompared = append(notCompared[:10], fmt.Sprintf("and %d more", n-10))
+		}
+		run.Message += fmt.Sprintf("; %d tables could not be compared: %s", n, strings.Join(notCompared, ", "))
+	}
 	if werr != nil {
 		run.Status, run.Result = meta.VerifyFailed, ""
 		run.Message = errs.As(werr).Message

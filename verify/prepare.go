@@ -25,8 +25,11 @@ type prepared struct {
 	missing    string // non-empty: the target table does not exist (message)
 }
 
-// prepare resolves t. A missing target table is not an error: it is reported as the
-// table's result.
+// prepare resolves t. A missing target table (or a target object that is not a base
+// table, such as a view) is not an error: it is reported as the table's result
+// (TARGET_TABLE_NOT_EXIST, which makes the run INCONSISTENT). A missing source table is a
+// KindNotFound error, recorded as RUNTIME_EXCEPTION; a catalog that cannot be read is an
+// error.
 func prepare(ctx context.Context, src, dst endpoint.Endpoint, t *Table) (*prepared, error) {
 	p := &prepared{t: t, src: t.Source}
 	srd, _ := src.(endpoint.SchemaReader)
@@ -42,12 +45,20 @@ func prepare(ctx context.Context, src, dst endpoint.Endpoint, t *Table) (*prepar
 		}
 		var err error
 		if p.src, err = srd.ReadTable(ctx, t.SourceDB, t.SourceName); err != nil {
+			if e := errs.As(err); e.Kind == errs.KindNotFound {
+				return nil, errs.New(errs.KindNotFound, errs.CodeVerifyFailed,
+					"source table "+t.Key()+" does not exist: "+objectText(ctx, src, t.SourceDB, t.SourceName),
+					"Check the source table, or remove it from the verification.").With("table", t.Key())
+			}
 			return nil, err
 		}
 	}
 	names, err := drd.ListTables(ctx, t.TargetDB)
-	if err != nil || !containsFold(names, t.TargetName) {
-		p.missing = fmt.Sprintf("target table %s does not exist", t.TargetKey())
+	if err != nil {
+		return nil, err
+	}
+	if !containsFold(names, t.TargetName) {
+		p.missing = "target table " + t.TargetKey() + " does not exist: " + objectText(ctx, dst, t.TargetDB, t.TargetName)
 		return p, nil
 	}
 	if p.dst, err = drd.ReadTable(ctx, t.TargetDB, t.TargetName); err != nil {
@@ -87,6 +98,21 @@ func prepare(ctx context.Context, src, dst endpoint.Endpoint, t *Table) (*prepar
 		}
 	}
 	return p, nil
+}
+
+// objectText says what db.name is instead of a base table, for the messages of tables that
+// cannot be compared: "it is a VIEW, not a base table", or "no object of that name" when
+// the endpoint can tell (endpoint.ObjectInspector), else "no base table of that name".
+func objectText(ctx context.Context, ep endpoint.Endpoint, db, name string) string {
+	if oi, ok := ep.(endpoint.ObjectInspector); ok {
+		if k, err := oi.ObjectKind(ctx, db, name); err == nil {
+			if k == endpoint.ObjectAbsent {
+				return "no object of that name"
+			}
+			return "it is a " + string(k) + ", not a base table"
+		}
+	}
+	return "no base table of that name"
 }
 
 func cloneCols(t *schema.Table) *schema.Table {

@@ -21,7 +21,9 @@
 //
 // Result vocabulary: a table's Result is an OMS resultType (CONSISTENT, INCONSISTENT,
 // BOTH_EMPTY, SOURCE_EMPTY, TARGET_EMPTY, TARGET_TABLE_NOT_EXIST, RUNTIME_EXCEPTION,
-// MISMATCH_LIMIT_NO_PK); DRSStatus maps it to the DRS compare status vocabulary.
+// MISMATCH_LIMIT_NO_PK); DRSStatus maps it to the DRS compare status vocabulary. A run is
+// CONSISTENT only when every table is CONSISTENT or BOTH_EMPTY: a table that could not be
+// compared (Compared false) makes it INCONSISTENT.
 package verify
 
 import (
@@ -76,6 +78,12 @@ func DRSStatus(status, result string) string {
 
 // IsConsistent reports whether a table result type counts as consistent.
 func IsConsistent(result string) bool { return result == Consistent || result == BothEmpty }
+
+// Compared reports whether a finished table's result type comes from comparing its rows:
+// false for TARGET_TABLE_NOT_EXIST (no base table on the target: missing, or a view) and
+// RUNTIME_EXCEPTION (the table could not be read, e.g. the source table is missing). A run
+// with such a table is INCONSISTENT and lists it in its message.
+func Compared(result string) bool { return result != TargetTableNotExist && result != RuntimeException }
 
 // Table is one table pair to verify. Source may be nil (it is then read from the source);
 // the target table is always read from the target, so the hash uses its real column types.

@@ -11,6 +11,7 @@ import (
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/service"
+	"github.com/godwit/godwit/verify"
 )
 
 // Comparison results (drs-v5.md §8). godwit answers every comparison from the job project's
@@ -136,6 +137,18 @@ type verifyTable struct {
 	SrcRows, DstRows                 int64
 	Result                           string // CONSISTENT | INCONSISTENT | "" (not compared yet)
 	MismatchChunks                   int
+	// Uncompared is the DRS status of a finished table whose rows could not be compared
+	// (TARGET_DB_NOT_EXIST, FAILED_TO_COMPARE), "" otherwise; Message says why.
+	Uncompared, Message string
+}
+
+// lineStatus is the table's line (row count) comparison status: a table whose rows were not
+// compared never shows CONSISTENT, even when both counts are 0.
+func (t verifyTable) lineStatus(vs *verifyState) string {
+	if t.Uncompared != "" {
+		return t.Uncompared
+	}
+	return resultStatus(consistentIf(t.Result != "" && t.SrcRows == t.DstRows), vs)
 }
 
 // verifyState is what the compare queries are answered from.
@@ -161,9 +174,19 @@ func (h *Handler) verifyState(ctx context.Context, v *service.ProjectView) (*ver
 	if err != nil {
 		return nil, err
 	}
+	vs.tables = verifyTablesOf(ts)
+	return vs, nil
+}
+
+// verifyTablesOf reads FULL_VERIFIER's table states (steps.VerifyTableExtra), sorted by
+// source table.
+func verifyTablesOf(ts []meta.TableState) []verifyTable {
+	var out []verifyTable
 	for _, t := range ts {
 		var x struct {
 			Result         string `json:"result"`
+			ResultType     string `json:"resultType"`
+			Message        string `json:"message"`
 			SrcRows        int64  `json:"srcRows"`
 			DstRows        int64  `json:"dstRows"`
 			MismatchChunks []int  `json:"mismatchChunks"`
@@ -174,13 +197,26 @@ func (h *Handler) verifyState(ctx context.Context, v *service.ProjectView) (*ver
 		if t.Target == "" {
 			ddb, dtab = sdb, stab
 		}
-		vs.tables = append(vs.tables, verifyTable{SrcDB: sdb, SrcTable: stab, DstDB: ddb, DstTable: dtab,
-			SrcRows: x.SrcRows, DstRows: x.DstRows, Result: strings.ToUpper(x.Result), MismatchChunks: len(x.MismatchChunks)})
+		vt := verifyTable{SrcDB: sdb, SrcTable: stab, DstDB: ddb, DstTable: dtab,
+			SrcRows: x.SrcRows, DstRows: x.DstRows, Result: strings.ToUpper(x.Result), MismatchChunks: len(x.MismatchChunks)}
+		if x.ResultType != "" && !verify.Compared(x.ResultType) {
+			vt.Uncompared, vt.Message = verify.DRSStatus(meta.VerifyFinished, x.ResultType), x.Message
+		}
+		out = append(out, vt)
 	}
-	sort.Slice(vs.tables, func(i, j int) bool {
-		return vs.tables[i].SrcDB+"."+vs.tables[i].SrcTable < vs.tables[j].SrcDB+"."+vs.tables[j].SrcTable
-	})
-	return vs, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].SrcDB+"."+out[i].SrcTable < out[j].SrcDB+"."+out[j].SrcTable })
+	return out
+}
+
+// tableCounts counts the source tables and the compared tables whose target table exists.
+func (vs *verifyState) tableCounts() (src, dst int64) {
+	for _, t := range vs.tables {
+		src++
+		if t.Result != "" && t.Uncompared != verify.DRSStatus(meta.VerifyFinished, verify.TargetTableNotExist) {
+			dst++
+		}
+	}
+	return src, dst
 }
 
 // taskStatus is the comparison task status from the verify step.
@@ -273,13 +309,7 @@ func (h *Handler) compare(ctx context.Context, r *http.Request, d *jobDoc, v *se
 			res.DataCompareTaskList = append(res.DataCompareTaskList, info)
 		}
 	case "object_compare/overview":
-		var srcT, dstT int64
-		for _, t := range vs.tables {
-			srcT++
-			if t.Result != "" {
-				dstT++
-			}
-		}
+		srcT, dstT := vs.tableCounts()
 		n := int64(len(dbs))
 		id := ""
 		if ts := d.tasks(vs); len(ts) > 0 {
@@ -325,7 +355,7 @@ func (h *Handler) compare(ctx context.Context, r *http.Request, d *jobDoc, v *se
 			diff := abs(t.SrcRows - t.DstRows)
 			res.LineCompareDetailInfos = append(res.LineCompareDetailInfos, LineDetail{SourceTableName: sp(t.SrcTable),
 				SourceRowNum: i64s(t.SrcRows), TargetTableName: sp(t.DstTable), TargetRowNum: i64s(t.DstRows),
-				DifferenceRowNum: i64s(diff), Status: sp(resultStatus(consistentIf(t.Result != "" && diff == 0), vs)), Message: sp("")})
+				DifferenceRowNum: i64s(diff), Status: sp(t.lineStatus(vs)), Message: sp(t.Message)})
 		}
 	case "content_compare/overview":
 		res.ContentCompareOverviewInfos = []ContentOverview{}
@@ -339,7 +369,7 @@ func (h *Handler) compare(ctx context.Context, r *http.Request, d *jobDoc, v *se
 			src, dst, diff := t.SrcRows, t.DstRows, abs(t.SrcRows-t.DstRows)
 			res.ContentCompareDetailInfos = append(res.ContentCompareDetailInfos, ContentDetail{SourceDB: sp(t.SrcDB), TargetDB: sp(t.DstDB),
 				SourceTableName: sp(t.SrcTable), TargetTableName: sp(t.DstTable), SourceRowNum: &src, TargetRowNum: &dst, DifferenceRowNum: &diff,
-				LineCompareResult: bp(t.Result != "" && diff == 0), ContentCompareResult: bp(t.Result == "CONSISTENT"), Message: sp("")})
+				LineCompareResult: bp(t.lineStatus(vs) == "CONSISTENT"), ContentCompareResult: bp(t.Result == "CONSISTENT"), Message: sp(t.Message)})
 		}
 	case "content_compare/diff":
 		var mism int64

@@ -115,6 +115,12 @@ func (h *Handler) create(ctx context.Context, r *http.Request, pid string, req C
 		_ = h.svc.DeleteDataSource(ctx, d.SourceDS)
 		return nil, err
 	}
+	d.Req = req
+	if err := h.validateObjects(ctx, r, d); err != nil {
+		_ = h.svc.DeleteDataSource(ctx, d.SourceDS)
+		_ = h.svc.DeleteDataSource(ctx, d.TargetDS)
+		return nil, err
+	}
 	req.SourceEndpoint[0].Endpoint.DBPassword = ""
 	req.TargetEndpoint[0].Endpoint.DBPassword = ""
 	req.SourceEndpoint[0].Endpoint.ID, req.TargetEndpoint[0].Endpoint.ID = d.SourceDS, d.TargetDS
@@ -334,11 +340,17 @@ func (h *Handler) updateJob(w http.ResponseWriter, r *http.Request) error {
 		if _, err := d.databases(); err != nil {
 			return err
 		}
+		if err := h.validateObjects(r.Context(), r, d); err != nil {
+			return err
+		}
 	case "policy":
 		d.Req.PolicyConfig = p.PolicyConfig
 	case "all":
 		if p.DBObject != nil {
 			d.Req.DBObject = p.DBObject
+			if err := h.validateObjects(r.Context(), r, d); err != nil {
+				return err
+			}
 		}
 		if p.PolicyConfig != nil {
 			d.Req.PolicyConfig = p.PolicyConfig
@@ -358,6 +370,17 @@ func (h *Handler) updateJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, map[string]string{"id": d.ID, "name": d.name(), "status": JobStatus(v, d.Ended), "error_code": "", "error_msg": ""})
 	return nil
+}
+
+// validateObjects checks the project the job will create (its object names against the
+// endpoints' identifier rules and system schemas) as soon as the job selects objects, so a
+// bad name is refused when the job is created or changed, not when it starts.
+func (h *Handler) validateObjects(ctx context.Context, r *http.Request, d *jobDoc) error {
+	p, err := d.buildProject(owner(r))
+	if err != nil {
+		return nil // no objects selected yet (or no task type): start reports it
+	}
+	return h.svc.ValidateProject(ctx, p)
 }
 
 // applyAlarm copies alarm_notify.delay_time onto the project's alarm rule.

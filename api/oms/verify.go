@@ -145,6 +145,8 @@ func (h *Handler) listProjectFullVerifyResult(w http.ResponseWriter, r *http.Req
 			desc = fmt.Sprintf("%d rows differ", n)
 		} else if !verify.IsConsistent(t.Result) && t.Message != "" {
 			desc = t.Message
+		} else if !verify.IsConsistent(t.Result) && t.Result != "" {
+			desc = strings.ToLower(strings.ReplaceAll(t.Result, "_", " ")) // never "consistent" for a table that is not
 		}
 		all = append(all, FullVerifyTableStatistic{SourceTableName: stab, SourceSchemaName: sdb, DestTableName: dtab,
 			DestSchemaName: ddb, SourceOnlyCount: t.OnlyInSource, DestOnlyCount: t.OnlyInTarget, MismatchedCount: t.Different,

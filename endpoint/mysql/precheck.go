@@ -25,7 +25,8 @@ var pcDestPrivs = []string{"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "AL
 // and with NeedBinlog DbServerId, DbBinlog, DbBinlogFormat, DbBinlogRowImage,
 // DbBinlogRowMetadata, DbBinlogRetention, DbGtid; for a destination TablesExist (ALARM when
 // the existing tables are empty, FAILED when they hold rows; the caller decides whether a
-// non-empty target is allowed), DbLocalInfile and DbSqlMode.
+// non-empty target is allowed; FAILED and not skippable when a name is taken by a view, a
+// sequence or another object that is not a base table), DbLocalInfile and DbSqlMode.
 func (e *Endpoint) Precheck(ctx context.Context, req endpoint.PrecheckRequest) ([]endpoint.CheckItem, error) {
 	side := strings.ToUpper(req.Side)
 	if side != "DEST" {
@@ -223,10 +224,20 @@ func (e *Endpoint) pcSourceTables(ctx context.Context, tables []schema.Table, ad
 	return nil
 }
 
-// pcDestTables reports target tables that already exist.
+// pcDestTables reports target tables that already exist, and (FAILED, not skippable)
+// target names that are taken by something other than a base table: rows written there
+// would go through a view into its base tables, or into a sequence.
 func (e *Endpoint) pcDestTables(ctx context.Context, tables []schema.Table, add pcAdd) error {
-	var empty, full []string
+	var empty, full, other []string
 	for _, t := range tables {
+		k, err := e.ObjectKind(ctx, t.Schema, t.Name)
+		if err != nil {
+			return err
+		}
+		if k != endpoint.ObjectAbsent && !k.IsTable() {
+			other = append(other, t.Schema+"."+t.Name+" ("+string(k)+")")
+			continue
+		}
 		exists, rows, err := e.TableExists(ctx, t.Schema, t.Name)
 		if err != nil {
 			return err
@@ -239,6 +250,9 @@ func (e *Endpoint) pcDestTables(ctx context.Context, tables []schema.Table, add 
 		}
 	}
 	switch {
+	case len(other) > 0:
+		add("TablesExist", endpoint.CheckFailed, false, "target names are taken by objects that are not base tables: "+pcList(other),
+			"Drop or rename these objects, or map the tables to other names: rows are written only into base tables.")
 	case len(full) > 0:
 		msg := "target tables already hold rows: " + pcList(full)
 		if len(empty) > 0 {
