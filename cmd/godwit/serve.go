@@ -40,6 +40,7 @@ func (a *app) serveCmd() *cobra.Command {
 			}
 			startPprof(log)
 			defaultMemoryLimit()
+			warnLooseConfig(configPath, log)
 			users, tokens, err := resolvePrincipals(configPath, dataDir, os.Getenv, a.stderr)
 			if err != nil {
 				return err
@@ -72,6 +73,18 @@ func (a *app) serveCmd() *cobra.Command {
 	f.StringVar(&configPath, "config", "", "JSON file with users and tokens")
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
+}
+
+// warnLooseConfig warns when the config file, which holds passwords, tokens and secret keys,
+// is readable by group or others. The file is the operator's, so it is not changed.
+func warnLooseConfig(path string, log *slog.Logger) {
+	if path == "" {
+		return
+	}
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		log.Warn("the config file holds secrets and is readable by group or others; chmod 600 it",
+			"path", path, "mode", st.Mode().Perm().String())
+	}
 }
 
 // serveExtras reads the access keys and alarm settings of the config file (none without one).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +126,28 @@ func TestServeHTTPTimeouts(t *testing.T) {
 	b, err = io.ReadAll(r.Body)
 	if err != nil || !strings.HasSuffix(string(b), "done\n") {
 		t.Errorf("stream: %v %q", err, b)
+	}
+}
+
+// TestWarnLooseConfig: a config file readable by others is warned about (it holds secrets); a
+// private one is not.
+func TestWarnLooseConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "godwit.json")
+	if err := os.WriteFile(path, []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	warnLooseConfig(path, log)
+	if !strings.Contains(buf.String(), "readable by group or others") {
+		t.Fatalf("no warning for a 0644 config: %q", buf.String())
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	warnLooseConfig(path, log)
+	if buf.Len() != 0 {
+		t.Fatalf("warning for a 0600 config: %q", buf.String())
 	}
 }
