@@ -151,3 +151,63 @@ func (r nameRules) checkpointSchema(p *model.Project) error {
 	}
 	return nameRules{dst: r.dst}.system(r.dst, "target", f, cs)
 }
+
+// collisions refuses mappings that would make two source objects share one target object,
+// or copy an object onto itself. Target names are compared case-insensitively (a target with
+// lower_case_table_names folds them). Only explicit names are compared here; databases whose
+// tables are all selected are compared as whole databases, which is what they select.
+// sameServer says source and target are the same server (same host and port): mapping a
+// database onto itself there would copy rows onto themselves and, with incremental sync,
+// replay the applier's own writes forever.
+func collisions(prefix string, dbs []model.DbObject, sameServer bool) error {
+	type origin struct{ field, src string }
+	wholeDB := map[string]origin{} // target db → the source db selecting all its tables
+	objs := map[string]origin{}    // target db.object → the source object
+	for i, d := range dbs {
+		if strings.ContainsAny(d.Name, "*?[") {
+			continue
+		}
+		f := fmt.Sprintf("%s[%d]", prefix, i)
+		tdb := strings.ToLower(model.TargetName(d.Name, d.MappedName))
+		if sameServer && strings.EqualFold(tdb, d.Name) {
+			return errs.New(errs.KindInvalid, errs.CodeParam,
+				fmt.Sprintf("%s %s maps onto itself: source and target are the same server", f, quoteName(d.Name)),
+				"Map the database to another name (mappedName), or choose another target data source.").With("field", f)
+		}
+		if len(d.Tables) == 0 && len(d.Views) == 0 {
+			if o, ok := wholeDB[tdb]; ok && !strings.EqualFold(o.src, d.Name) {
+				return dupTarget(f, d.Name, o.field, o.src, tdb)
+			}
+			wholeDB[tdb] = origin{f, d.Name}
+			continue
+		}
+		for _, list := range []struct {
+			name string
+			objs []model.TableObject
+		}{{"tables", d.Tables}, {"views", d.Views}} {
+			for j, t := range list.objs {
+				tf := fmt.Sprintf("%s.%s[%d]", f, list.name, j)
+				key := tdb + "." + strings.ToLower(model.TargetName(t.Name, t.MappedName))
+				src := d.Name + "." + t.Name
+				if o, ok := objs[key]; ok && !strings.EqualFold(o.src, src) {
+					return dupTarget(tf, src, o.field, o.src, key)
+				}
+				objs[key] = origin{tf, src}
+			}
+		}
+	}
+	for i, d := range dbs { // a database selected whole and, elsewhere, some of its target tables
+		tdb := strings.ToLower(model.TargetName(d.Name, d.MappedName))
+		if o, ok := wholeDB[tdb]; ok && (len(d.Tables) > 0 || len(d.Views) > 0) && !strings.EqualFold(o.src, d.Name) {
+			return dupTarget(fmt.Sprintf("%s[%d]", prefix, i), d.Name, o.field, o.src, tdb)
+		}
+	}
+	return nil
+}
+
+func dupTarget(field, src, otherField, otherSrc, target string) error {
+	return errs.New(errs.KindInvalid, errs.CodeParam,
+		fmt.Sprintf("%s (%s) and %s (%s) map to the same target %s: their rows would mix and overwrite each other",
+			field, quoteName(src), otherField, quoteName(otherSrc), quoteName(target)),
+		"Give each source object its own target name (mappedName).").With("field", field)
+}

@@ -206,6 +206,10 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 	if err := rules.mapping("transferMapping.databases", p.TransferMapping.Databases); err != nil {
 		return err
 	}
+	same := strings.EqualFold(src.Host, dst.Host) && src.Port == dst.Port && src.Host != ""
+	if err := collisions("transferMapping.databases", p.TransferMapping.Databases, same); err != nil {
+		return err
+	}
 	return rules.checkpointSchema(p)
 }
 

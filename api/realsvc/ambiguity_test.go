@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -13,9 +14,9 @@ func ambiguousEnv(t *testing.T) (l *logged, pid, jid string) {
 	t.Helper()
 	l = newLogged(t)
 	var ds []string
-	for _, n := range []string{"asrc", "adst"} {
+	for i, n := range []string{"asrc", "adst"} { // two servers: 10.0.0.5 and 10.0.0.6
 		code, m := l.call(t, "POST", "/api/v1/datasources",
-			`{"name":"`+n+`","type":"MYSQL","host":"10.0.0.5","port":3306,"user":"u","password":"p","skipConnectivityTest":true}`)
+			`{"name":"`+n+`","type":"MYSQL","host":"10.0.0.`+strconv.Itoa(5+i)+`","port":3306,"user":"u","password":"p","skipConnectivityTest":true}`)
 		if code != 201 {
 			t.Fatalf("data source: %d %v", code, m)
 		}
@@ -34,7 +35,7 @@ func ambiguousEnv(t *testing.T) (l *logged, pid, jid string) {
 func drsJob(name, extra string) string {
 	return fmt.Sprintf(`{"job":{"base_info":{"name":%q,"job_type":"migration","task_type":"FULL_TRANS"%s},
 		"source_endpoint":[{"db_type":"mysql","endpoint_type":"offline","endpoint_role":"so","endpoint":{"endpoint_name":"mysql","ip":"127.0.0.1","db_port":"3306","db_user":"u","db_password":"pw","db_name":"shop"}}],
-		"target_endpoint":[{"db_type":"mysql","endpoint_type":"offline","endpoint_role":"ta","endpoint":{"endpoint_name":"mysql","ip":"127.0.0.1","db_port":"3306","db_user":"u","db_password":"pw"}}],
+		"target_endpoint":[{"db_type":"mysql","endpoint_type":"offline","endpoint_role":"ta","endpoint":{"endpoint_name":"mysql","ip":"127.0.0.2","db_port":"3306","db_user":"u","db_password":"pw"}}],
 		"node_info":{"spec":{"node_type":"small"}}}}`, name, extra)
 }
 

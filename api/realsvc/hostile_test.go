@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -13,9 +14,9 @@ import (
 func hostileEnv(t testing.TB) (http.Handler, string, string) {
 	h := newHandlerTB(t)
 	var ids []string
-	for _, n := range []string{"hsrc", "hdst"} {
+	for i, n := range []string{"hsrc", "hdst"} { // two servers: 10.0.0.5 and 10.0.0.6
 		req := httptest.NewRequest("POST", "/api/v1/datasources", strings.NewReader(
-			`{"name":"`+n+`","type":"MYSQL","host":"10.0.0.5","port":3306,"user":"u","password":"p","skipConnectivityTest":true}`))
+			`{"name":"`+n+`","type":"MYSQL","host":"10.0.0.`+strconv.Itoa(5+i)+`","port":3306,"user":"u","password":"p","skipConnectivityTest":true}`))
 		req.SetBasicAuth("admin", "pw")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)

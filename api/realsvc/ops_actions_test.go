@@ -108,8 +108,8 @@ func TestOMSOpsActionsOverTheRealService(t *testing.T) {
 	port := closedPort(t)
 	pw := base64.StdEncoding.EncodeToString([]byte(leakPassword))
 	var ds []string
-	for _, n := range []string{"src", "dst"} {
-		_, m := l.call(t, "POST", "/api/v1/datasources", fmt.Sprintf(`{"name":%q,"type":"MYSQL","host":"127.0.0.1","port":%d,"user":"u","password":%q,"skipConnectivityTest":true}`, n, port, leakPassword))
+	for i, n := range []string{"src", "dst"} { // two servers: 127.0.0.1 and 127.0.0.2
+		_, m := l.call(t, "POST", "/api/v1/datasources", fmt.Sprintf(`{"name":%q,"type":"MYSQL","host":"127.0.0.%d","port":%d,"user":"u","password":%q,"skipConnectivityTest":true}`, n, i+1, port, leakPassword))
 		ds = append(ds, m["id"].(string))
 	}
 	// Labels.
@@ -229,7 +229,7 @@ func TestOMSOpsActionsOverTheRealService(t *testing.T) {
 	// DRS job creation over the real service: the password is sealed, never echoed.
 	job := fmt.Sprintf(`{"job":{"base_info":{"name":"leak-check","job_type":"migration","task_type":"FULL_TRANS"},
 		"source_endpoint":[{"db_type":"mysql","endpoint_type":"offline","endpoint_role":"so","endpoint":{"endpoint_name":"mysql","ip":"127.0.0.1","db_port":"%d","db_user":"u","db_password":%q,"db_name":"shop"}}],
-		"target_endpoint":[{"db_type":"mysql","endpoint_type":"offline","endpoint_role":"ta","endpoint":{"endpoint_name":"mysql","ip":"127.0.0.1","db_port":%d,"db_user":"u","db_password":%q}}],
+		"target_endpoint":[{"db_type":"mysql","endpoint_type":"offline","endpoint_role":"ta","endpoint":{"endpoint_name":"mysql","ip":"127.0.0.2","db_port":%d,"db_user":"u","db_password":%q}}],
 		"node_info":{"spec":{"node_type":"small"}}}}`, port, leakPassword, port, leakPassword)
 	code, cj := l.call(t, "POST", "/v5/p1/jobs", job)
 	if code != 200 {
