@@ -15,6 +15,7 @@ import (
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 	"github.com/godwit/godwit/schema"
 )
 
@@ -53,10 +54,11 @@ type applier struct {
 	env    *Env
 	cfg    model.IncrTransferConfig
 	ap     endpoint.ChangeApplier
-	sink   endpoint.SchemaReader
 	rd     endpoint.ChangeReader
 	tr     endpoint.DDLTranslator
-	sel    *selector
+	srcRd  endpoint.SchemaReader // re-resolves the plan's tables after a DDL
+	plan   *plan.Plan            // the persisted plan: row identity, columns, target names
+	sel    *plan.Selector
 	sh     *incrShared
 	schema string
 	stream string
@@ -98,11 +100,10 @@ type pendingKey struct {
 // tableInfo is the apply-side view of one source table.
 type tableInfo struct {
 	selected bool
-	src      string // source "db.table"
-	target   *schema.Table
-	filter   map[string]bool // column filter (nil = all)
-	key      []string        // target row identity; nil when the table has none
-	uniques  [][]string      // every unique key of the target (PK first), for causality
+	src      string        // source "db.table"
+	target   *schema.Table // the plan's target definition (columns kept, target names)
+	key      []string      // row identity from the plan; nil when the table has none
+	uniques  [][]string    // every unique key of the target (PK first), for causality
 	proj     map[string]*projection
 	rows     endpoint.RowFilter // the whereClause compiled by the source; nil = every row
 }
@@ -119,17 +120,21 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sink, err := need[endpoint.SchemaReader](env.Sink, "target", "read its schema")
+	rd, err := need[endpoint.ChangeReader](env.Source, "source", "capture its change log")
 	if err != nil {
 		return nil, nil, err
 	}
-	rd, err := need[endpoint.ChangeReader](env.Source, "source", "capture its change log")
+	srcRd, err := need[endpoint.SchemaReader](env.Source, "source", "read its schema")
+	if err != nil {
+		return nil, nil, err
+	}
+	pl, err := loadPlan(ctx, env)
 	if err != nil {
 		return nil, nil, err
 	}
 	tr, _ := env.Source.(endpoint.DDLTranslator)
 	cfg := env.Project.IncrTransferConfig
-	a := &applier{env: env, cfg: cfg, ap: ap, sink: sink, rd: rd, tr: tr, sel: newSelector(env.Project),
+	a := &applier{env: env, cfg: cfg, ap: ap, rd: rd, tr: tr, srcRd: srcRd, plan: pl, sel: pl.Selector(env.Project.TransferMapping),
 		schema: cfg.CheckpointSchema, stream: env.Project.ID, types: map[string]bool{},
 		tables: map[string]*tableInfo{}, notify: make(chan struct{}, 1),
 		pending: map[string]pendingKey{}, stats: map[string]*IncrTableCounts{}}

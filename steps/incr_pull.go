@@ -46,7 +46,11 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 	defer release()
 	env.Detach()
 
-	sel := newSelector(env.Project)
+	pl, err := loadPlan(ctx, env)
+	if err != nil {
+		return err
+	}
+	sel := pl.Selector(env.Project.TransferMapping)
 	keep := time.Duration(env.Project.IncrTransferConfig.StoreLogKeptHour) * time.Hour
 	stop := make(chan struct{})
 	defer close(stop)
@@ -61,7 +65,7 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 		sh.streaming.Store(true)
 		started := time.Now()
 		b := newPullBatcher(sh)
-		err := rd.StreamChanges(ctx, from, sel.want, b.add)
+		err := rd.StreamChanges(ctx, from, sel.Want, b.add)
 		if ferr := b.close(); ferr != nil && err == nil {
 			err = ferr
 		}

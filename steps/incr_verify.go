@@ -37,7 +37,7 @@ func startIncrVerify(ctx context.Context, env *Env) (*incrVerifier, error) {
 	if !env.Project.EnableIncrVerify {
 		return nil, nil
 	}
-	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func startIncrVerify(ctx context.Context, env *Env) (*incrVerifier, error) {
 			return nil, err
 		}
 	}
-	iv, err := v.Incremental(ctx, string(runID), pid, VerifyTables(objs), verify.IncrOptions{MaxKeysPerSecond: incrVerifyRate})
+	iv, err := v.Incremental(ctx, string(runID), pid, verify.TablesOf(objs), verify.IncrOptions{MaxKeysPerSecond: incrVerifyRate})
 	if err != nil {
 		return nil, err
 	}

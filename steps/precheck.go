@@ -8,6 +8,7 @@ import (
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/plan"
 	"github.com/godwit/godwit/schema"
 )
 
@@ -24,7 +25,9 @@ func Precheck(ctx context.Context, env *Env) error {
 	var items []endpoint.CheckItem
 	add := func(it endpoint.CheckItem) { items = append(items, it) }
 
-	objs, err := ResolveObjects(ctx, p, env.Source)
+	objs, err := plan.Reresolve(ctx, env.Store, p.ID, "precheck", func(ctx context.Context) (*plan.Plan, error) {
+		return plan.ResolveProject(ctx, p, env.Source)
+	})
 	if err != nil {
 		e := errs.As(err)
 		add(endpoint.CheckItem{Name: "OBJECTS", Side: "SOURCE", Status: endpoint.CheckFailed,
@@ -85,7 +88,7 @@ func Precheck(ctx context.Context, env *Env) error {
 
 // targetPresence checks the target tables against what the project will do with them.
 // Tables in unusable (target keys that targetKinds refused) are left out.
-func targetPresence(ctx context.Context, env *Env, objs *Objects, unusable map[string]bool) (endpoint.CheckItem, error) {
+func targetPresence(ctx context.Context, env *Env, objs *plan.Plan, unusable map[string]bool) (endpoint.CheckItem, error) {
 	p := env.Project
 	it := endpoint.CheckItem{Name: "TARGET_OBJECTS", Side: "DEST", Status: endpoint.CheckPassed}
 	sw, ok := env.Sink.(endpoint.SchemaWriter)
@@ -138,7 +141,7 @@ func targetPresence(ctx context.Context, env *Env, objs *Objects, unusable map[s
 // already holds rows would lose them, so this FAILS (skippable) unless
 // fullTransferConfig.nonePkUkTruncateDstTable allows the truncation (then ALARM). With no
 // such table the item is absent (ok false).
-func noKeyTruncation(ctx context.Context, env *Env, objs *Objects, unusable map[string]bool) (endpoint.CheckItem, bool, error) {
+func noKeyTruncation(ctx context.Context, env *Env, objs *plan.Plan, unusable map[string]bool) (endpoint.CheckItem, bool, error) {
 	p := env.Project
 	it := endpoint.CheckItem{Name: "NONE_PK_UK_TRUNCATE", Side: "DEST", Status: endpoint.CheckAlarm}
 	if !p.EnableFullTransfer {

@@ -39,16 +39,6 @@ type VerifyTableExtra struct {
 	MismatchChunks []int  `json:"mismatchChunks"`
 }
 
-// VerifyTables turns a project's resolved objects into verification tables.
-func VerifyTables(objs *Objects) []verify.Table {
-	out := make([]verify.Table, len(objs.Tables))
-	for i, tp := range objs.Tables {
-		out[i] = verify.Table{SourceDB: tp.Src.Schema, SourceName: tp.Src.Name, TargetDB: tp.Dst.Schema,
-			TargetName: tp.Dst.Name, Source: tp.Src, Columns: tp.Compare, Where: tp.Where}
-	}
-	return out
-}
-
 // VerifyOptions derives verification options from the project (fullVerifySpeedMode,
 // readWorkerNum, chunkRows). Rechecker is left for the caller (live sync wiring).
 func VerifyOptions(p *model.Project) verify.Options {
@@ -62,7 +52,7 @@ func VerifyOptions(p *model.Project) verify.Options {
 // restarted step resumes it. The step finishes with stepInfo.verifyResult CONSISTENT or
 // INCONSISTENT; per-table results also go to the step's table states.
 func Verify(ctx context.Context, env *Env) error {
-	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -95,7 +85,7 @@ func Verify(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	run, err := v.Run(ctx, string(runID), pid, "FULL", VerifyTables(objs))
+	run, err := v.Run(ctx, string(runID), pid, "FULL", verify.TablesOf(objs))
 	if err != nil {
 		return err
 	}
