@@ -17,6 +17,7 @@ import (
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/plan"
 	"github.com/godwit/godwit/schema"
+	"github.com/godwit/godwit/stream"
 )
 
 // Apply tuning. Memory held by the applier is at most workers × (queue + one batch).
@@ -59,8 +60,9 @@ type applier struct {
 	srcRd  endpoint.SchemaReader // re-resolves the plan's tables after a DDL
 	plan   *plan.Plan            // the persisted plan: row identity, columns, target names
 	sel    *plan.Selector
-	sh     *incrShared
+	sh     *stream.Log
 	schema string
+	fw     stream.Stream // the forward stream: state keys and checkpoint rows (stream id)
 	stream string
 	p1     string
 	pastP1 bool                  // a transaction after P1 was dispatched (dispatcher goroutine only)
@@ -85,7 +87,7 @@ type applier struct {
 	safeMode  bool
 	caughtUp  bool
 	current   int64 // estimated commit time (unix ms) of the txn being dispatched (0 when none)
-	stats     map[string]*IncrTableCounts
+	stats     map[string]*stream.TableCounts
 	ddls      atomic.Int64
 	rowsDone  atomic.Int64
 	conflicts atomic.Int64
@@ -135,9 +137,9 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 	tr, _ := env.Source.(endpoint.DDLTranslator)
 	cfg := env.Project.IncrTransferConfig
 	a := &applier{env: env, cfg: cfg, ap: ap, rd: rd, tr: tr, srcRd: srcRd, plan: pl, sel: pl.Selector(env.Project.TransferMapping),
-		schema: cfg.CheckpointSchema, stream: env.Project.ID, types: map[string]bool{},
+		schema: cfg.CheckpointSchema, fw: forward(env), stream: forward(env).ID, types: map[string]bool{},
 		tables: map[string]*tableInfo{}, notify: make(chan struct{}, 1),
-		pending: map[string]pendingKey{}, stats: map[string]*IncrTableCounts{}}
+		pending: map[string]pendingKey{}, stats: map[string]*stream.TableCounts{}}
 	if a.schema == "" {
 		a.schema = "godwit"
 	}
@@ -150,8 +152,8 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 	if cfg.ThrottleIOPS != nil && *cfg.ThrottleIOPS > 0 {
 		a.bytes = rate.NewLimiter(rate.Limit(*cfg.ThrottleIOPS), max(int(*cfg.ThrottleIOPS), incrBatchBytes))
 	}
-	var p0 incrPoint
-	ok, err := getJSON(ctx, env, incrP0Key, &p0)
+	var p0 stream.Point
+	ok, err := getJSON(ctx, env, a.fw.Keys.P0, &p0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -162,7 +164,7 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 	if err := a.loadP1(ctx, p0); err != nil {
 		return nil, nil, err
 	}
-	sh, release, err := acquireShared(env)
+	sh, release, err := openLog(env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,9 +178,9 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 }
 
 // loadP1 records (once) the position where the full copy ended.
-func (a *applier) loadP1(ctx context.Context, p0 incrPoint) error {
-	var p1 incrPoint
-	ok, err := getJSON(ctx, a.env, incrP1Key, &p1)
+func (a *applier) loadP1(ctx context.Context, p0 stream.Point) error {
+	var p1 stream.Point
+	ok, err := getJSON(ctx, a.env, a.fw.Keys.P1, &p1)
 	if err != nil {
 		return err
 	}
@@ -187,14 +189,14 @@ func (a *applier) loadP1(ctx context.Context, p0 incrPoint) error {
 		if a.env.Project.EnableFullTransfer { // the copy ran: safe mode until its end
 			err := retryUnavailable(ctx, a.env, "reading the source log position", func() error {
 				pos, err := a.rd.CurrentPosition(ctx)
-				p1 = incrPoint{Pos: pos, Time: a.env.Now().Unix()}
+				p1 = stream.Point{Pos: pos, Time: a.env.Now().Unix()}
 				return err
 			})
 			if err != nil {
 				return err
 			}
 		}
-		if err := putJSON(ctx, a.env, incrP1Key, p1); err != nil {
+		if err := putJSON(ctx, a.env, a.fw.Keys.P1, p1); err != nil {
 			return err
 		}
 		a.env.Logf(ctx, "INFO", "incremental apply starts at %s; safe mode until %s (end of the full copy)", p0.Pos, p1.Pos)
@@ -204,7 +206,7 @@ func (a *applier) loadP1(ctx context.Context, p0 incrPoint) error {
 }
 
 // loadCheckpoints reads (or creates) the per-worker checkpoints on the target.
-func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
+func (a *applier) loadCheckpoints(ctx context.Context, p0 stream.Point) error {
 	var cps []endpoint.Checkpoint
 	err := retryUnavailable(ctx, a.env, "reading checkpoints on the target", func() error {
 		var err error
@@ -241,7 +243,7 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
 			a.appliedCP = c
 		}
 	}
-	a.sh.applied.Store(a.appliedCP.Seq)
+	a.sh.Applied.Store(a.appliedCP.Seq)
 	return nil
 }
 
@@ -249,7 +251,7 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
 // worker fails.
 func (a *applier) run(ctx context.Context) error {
 	low := a.appliedCP.Seq
-	rd, err := a.sh.store.NewReader(low)
+	rd, err := a.sh.Store.NewReader(low)
 	if err != nil {
 		return err
 	}
@@ -338,7 +340,7 @@ func (a *applier) saveCommon(ctx context.Context) {
 		for _, w := range a.workers {
 			w.committed.Store(max(w.committed.Load(), cp.Seq))
 		}
-		a.sh.applied.Store(cp.Seq)
+		a.sh.Applied.Store(cp.Seq)
 	}
 }
 
@@ -369,7 +371,7 @@ func (a *applier) barrier(ctx context.Context) error {
 // dispatch routes one transaction.
 func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 	a.mu.Lock()
-	a.current = a.sh.commitMillis(t.Seq, t.Time)
+	a.current = a.sh.CommitMillis(t.Seq, t.Time)
 	a.caughtUp = false
 	a.mu.Unlock()
 	select {
@@ -557,7 +559,7 @@ func (a *applier) count(src string, op change.Op) {
 	defer a.mu.Unlock()
 	c := a.stats[src]
 	if c == nil {
-		c = &IncrTableCounts{Table: src}
+		c = &stream.TableCounts{Table: src}
 		a.stats[src] = c
 	}
 	switch op {
@@ -574,8 +576,8 @@ func (a *applier) count(src string, op change.Op) {
 
 // restoreCounters continues the published counters of an earlier run of the step.
 func (a *applier) restoreCounters(ctx context.Context) {
-	var st IncrApplyState
-	if ok, err := getJSON(ctx, a.env, incrStatusKey, &st); err != nil || !ok {
+	var st stream.ApplyStatus
+	if ok, err := getJSON(ctx, a.env, a.fw.Keys.Apply, &st); err != nil || !ok {
 		return
 	}
 	a.rowsDone.Store(st.RowsApplied)

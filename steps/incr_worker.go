@@ -56,7 +56,7 @@ func (w *incrWorker) loop(ctx context.Context) {
 				break drain
 			}
 		}
-		w.headTime.Store(w.a.sh.commitMillis(batch[0].seq, batch[0].time))
+		w.headTime.Store(w.a.sh.CommitMillis(batch[0].seq, batch[0].time))
 		if err := w.apply(ctx, batch, rows); err != nil {
 			if ctx.Err() == nil {
 				w.a.failed <- err

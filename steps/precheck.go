@@ -10,10 +10,8 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/plan"
 	"github.com/godwit/godwit/schema"
+	"github.com/godwit/godwit/state"
 )
-
-// PrecheckStateKey is the project state key holding the JSON array of precheck items.
-const PrecheckStateKey = "precheck.items"
 
 // Precheck runs TRANSFER_PRECHECK: the endpoints' own checks (connectivity, privileges,
 // binlog settings, keys) plus godwit's (objects exist, filters parse, no target object in a
@@ -191,7 +189,7 @@ func list(s []string) string {
 
 func finishPrecheck(ctx context.Context, env *Env, items []endpoint.CheckItem) error {
 	b, _ := json.Marshal(items)
-	if err := env.Store.PutState(ctx, env.Project.ID, PrecheckStateKey, b); err != nil {
+	if err := env.Store.PutState(ctx, env.Project.ID, state.Precheck, b); err != nil {
 		return err
 	}
 	var failed []string

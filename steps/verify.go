@@ -7,6 +7,7 @@ import (
 
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/state"
 	"github.com/godwit/godwit/verify"
 )
 
@@ -15,10 +16,6 @@ const (
 	ResultConsistent   = verify.Consistent
 	ResultInconsistent = verify.Inconsistent
 )
-
-// VerifyRunStateKey is the project state key holding FULL_VERIFIER's run id, so a restarted
-// step resumes the same run (finished chunks are not recomputed).
-const VerifyRunStateKey = "verify.fullRun"
 
 // VerifyTableExtra is FULL_VERIFIER's per-table JSON in TableState.Extra (the run's table
 // result, for the progress views; the full result and the differences are in the run).
@@ -48,7 +45,7 @@ func VerifyOptions(p *model.Project) verify.Options {
 
 // Verify runs FULL_VERIFIER with package verify: chunked hashes on both sides, bisection of
 // mismatching chunks down to rows, differences with their SQL and corrections, persisted in
-// a verification run whose id is kept in project state (VerifyRunStateKey) so that a
+// a verification run whose id is kept in project state (state.VerifyRun) so that a
 // restarted step resumes it. The step finishes with stepInfo.verifyResult CONSISTENT or
 // INCONSISTENT; per-table results also go to the step's table states.
 func Verify(ctx context.Context, env *Env) error {
@@ -57,13 +54,13 @@ func Verify(ctx context.Context, env *Env) error {
 		return err
 	}
 	pid := env.Project.ID
-	runID, err := env.Store.GetState(ctx, pid, VerifyRunStateKey)
+	runID, err := env.Store.GetState(ctx, pid, state.VerifyRun)
 	if err != nil {
 		return err
 	}
 	if runID == nil {
 		runID = []byte(model.NewID("vr"))
-		if err := env.Store.PutState(ctx, pid, VerifyRunStateKey, runID); err != nil {
+		if err := env.Store.PutState(ctx, pid, state.VerifyRun, runID); err != nil {
 			return err
 		}
 	}
