@@ -33,7 +33,7 @@ const (
 // MONITORING once caught up).
 //
 // Exactly once: each of N workers commits its batches together with its own checkpoint
-// row (endpoint.ChangeApplier.Apply). A change goes to the worker chosen by a deterministic
+// row (endpoint.StreamSink.Push with a PositionCommitter sink, see endpoint/sink.go). A change goes to the worker chosen by a deterministic
 // hash of its table and row key, so after a crash the applier re-reads the store from the
 // lowest checkpoint and skips, per worker, what that worker had committed. Changes touching
 // the same key (primary or any unique key) stay in order on one worker: if a change's keys
@@ -54,14 +54,14 @@ func Incr(ctx context.Context, env *Env) error {
 type applier struct {
 	env    *Env
 	cfg    model.IncrTransferConfig
-	ap     endpoint.ChangeApplier
+	sink   endpoint.StreamSink // the forward stream's sink (contract in endpoint/sink.go)
+	ddl    endpoint.DDLSink    // nil when the sink cannot apply DDL
 	rd     endpoint.ChangeReader
 	tr     endpoint.DDLTranslator
 	srcRd  endpoint.SchemaReader // re-resolves the plan's tables after a DDL
 	plan   *plan.Plan            // the persisted plan: row identity, columns, target names
 	sel    *plan.Selector
 	sh     *stream.Log
-	schema string
 	fw     stream.Stream // the forward stream: state keys and checkpoint rows (stream id)
 	stream string
 	p1     string
@@ -118,10 +118,11 @@ type projection struct {
 }
 
 func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
-	ap, err := need[endpoint.ChangeApplier](env.Sink, "target", "apply incremental changes")
+	sink, err := openSink(ctx, env)
 	if err != nil {
 		return nil, nil, err
 	}
+	ddl, _ := env.Sink.(endpoint.DDLSink)
 	rd, err := need[endpoint.ChangeReader](env.Source, "source", "capture its change log")
 	if err != nil {
 		return nil, nil, err
@@ -136,13 +137,10 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 	}
 	tr, _ := env.Source.(endpoint.DDLTranslator)
 	cfg := env.Project.IncrTransferConfig
-	a := &applier{env: env, cfg: cfg, ap: ap, rd: rd, tr: tr, srcRd: srcRd, plan: pl, sel: pl.Selector(env.Project.TransferMapping),
-		schema: cfg.CheckpointSchema, fw: forward(env), stream: forward(env).ID, types: map[string]bool{},
+	a := &applier{env: env, cfg: cfg, sink: sink, ddl: ddl, rd: rd, tr: tr, srcRd: srcRd, plan: pl, sel: pl.Selector(env.Project.TransferMapping),
+		fw: forward(env), stream: forward(env).ID, types: map[string]bool{},
 		tables: map[string]*tableInfo{}, notify: make(chan struct{}, 1),
 		pending: map[string]pendingKey{}, stats: map[string]*stream.TableCounts{}}
-	if a.schema == "" {
-		a.schema = "godwit"
-	}
 	for _, t := range cfg.RecordTypeWhiteList {
 		a.types[strings.ToUpper(t)] = true
 	}
@@ -210,7 +208,7 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 stream.Point) error {
 	var cps []endpoint.Checkpoint
 	err := retryUnavailable(ctx, a.env, "reading checkpoints on the target", func() error {
 		var err error
-		cps, err = a.ap.LoadCheckpoints(ctx, a.schema, a.stream)
+		cps, err = a.sink.Acknowledged(ctx)
 		return err
 	})
 	if err != nil {
@@ -222,7 +220,7 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 stream.Point) error {
 			cps = append(cps, endpoint.Checkpoint{Worker: i, Pos: p0.Pos, Time: p0.Time})
 		}
 		if err := retryUnavailable(ctx, a.env, "creating checkpoints on the target", func() error {
-			return a.ap.SaveCheckpoints(ctx, a.schema, a.stream, cps)
+			return a.sink.Acknowledge(ctx, cps)
 		}); err != nil {
 			return err
 		}
@@ -234,8 +232,8 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 stream.Point) error {
 	a.appliedCP = cps[0]
 	for i, c := range cps {
 		if c.Worker != i {
-			return errs.New(errs.KindInternal, errs.CodeIncrStore, "the checkpoint rows on the target are not numbered 0..n-1",
-				fmt.Sprintf("Inspect %s.checkpoint for stream %s.", a.schema, a.stream))
+			return errs.New(errs.KindInternal, errs.CodeIncrStore, "the acknowledged positions on the target are not numbered 0..n-1",
+				fmt.Sprintf("Inspect the target's checkpoints of stream %s (for SQL targets the checkpoint table in the checkpoint schema).", a.stream))
 		}
 		a.skip[i] = c.Seq
 		a.hw = max(a.hw, c.Seq)
@@ -336,7 +334,7 @@ func (a *applier) saveCommon(ctx context.Context) {
 	for i := range cps {
 		cps[i] = endpoint.Checkpoint{Worker: i, Seq: cp.Seq, Pos: cp.Pos, Time: cp.Time}
 	}
-	if err := a.ap.SaveCheckpoints(ctx, a.schema, a.stream, cps); err == nil {
+	if err := a.sink.Acknowledge(ctx, cps); err == nil {
 		for _, w := range a.workers {
 			w.committed.Store(max(w.committed.Load(), cp.Seq))
 		}

@@ -31,7 +31,7 @@ func (a *applier) applyDDL(ctx context.Context, t *change.Txn) error {
 		cps[i] = endpoint.Checkpoint{Worker: i, Seq: t.Seq, Pos: t.Pos, Time: t.Time}
 	}
 	if err := retryUnavailable(ctx, a.env, "saving checkpoints after a DDL", func() error {
-		return a.ap.SaveCheckpoints(ctx, a.schema, a.stream, cps)
+		return a.sink.Acknowledge(ctx, cps)
 	}); err != nil {
 		return err
 	}
@@ -89,8 +89,11 @@ func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
 	if info.Target == "" {
 		return a.refuseDDL(ctx, ev, "it touches tables the project does not move")
 	}
+	if a.ddl == nil {
+		return a.refuseDDL(ctx, ev, "the target cannot apply DDL")
+	}
 	if err := retryUnavailable(ctx, a.env, "applying a DDL on the target", func() error {
-		return a.ap.ExecDDL(ctx, info.Target)
+		return a.ddl.ExecDDL(ctx, info.Target)
 	}); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/changestore"
+	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/stream"
 )
@@ -71,4 +72,19 @@ func incrDelay(ctx context.Context, env *Env) time.Duration {
 		return 0
 	}
 	return time.Duration(st.DelayMillis) * time.Millisecond
+}
+
+// openSink opens the forward stream on the target through the change-sink contract: in the
+// project's checkpointSchema for sinks that keep positions in a database of their own
+// (endpoint.CheckpointSchemaSink), else as the sink chooses.
+func openSink(ctx context.Context, env *Env) (endpoint.StreamSink, error) {
+	id := forward(env).ID
+	if cs, ok := env.Sink.(endpoint.CheckpointSchemaSink); ok {
+		return cs.SinkStreamIn(ctx, env.Project.IncrTransferConfig.CheckpointSchema, id)
+	}
+	cs, err := need[endpoint.ChangeSink](env.Sink, "target", "apply incremental changes")
+	if err != nil {
+		return nil, err
+	}
+	return cs.SinkStream(ctx, id)
 }
