@@ -13,8 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/steps"
+	"github.com/godwit/godwit/stream"
 )
 
 // Engine runs projects. Create with New; all methods are safe for concurrent use.
@@ -214,10 +213,8 @@ func (e *Engine) finishRelease(ctx context.Context, p *model.Project) error {
 			return err
 		}
 	}
-	if e.dataDir != "" { // the change store of incremental sync
-		if err := os.RemoveAll(filepath.Join(e.dataDir, "changestore", p.ID)); err != nil {
-			e.log.Warn("removing the change store failed", "project", p.ID, "err", err)
-		}
+	if err := stream.RemoveData(e.dataDir, p.ID); err != nil { // the streams' change stores
+		e.log.Warn("removing the change store failed", "project", p.ID, "err", err)
 	}
 	now := e.now().UTC()
 	if _, err := e.store.ModifyProject(ctx, p.ID, func(cur *model.Project) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/steps"
+	"github.com/godwit/godwit/stream"
 )
 
 // outcome is how a run ended; Engine.settle turns it into the project's status.
@@ -69,9 +70,10 @@ func (e *Engine) runProject(ctx context.Context, id string) outcome {
 	defer rcancel(nil)
 	r := &projectRun{e: e, ctx: ctx, rctx: rctx, cancel: rcancel, p: p, bgDone: make(chan bgResult, len(list))}
 	defer r.wait()
+	res := stream.NewResources(e.dataDir) // this run's stream resources, shared by its steps
 	newEnv := func(s *model.Step) *steps.Env {
 		env := &steps.Env{Project: p, Store: e.store, Log: e.log.With("project", id), SourceDS: *sds, SinkDS: *dds,
-			Source: src, Sink: dst, Now: e.now, Step: s, DataDir: e.dataDir}
+			Source: src, Sink: dst, Now: e.now, Step: s, DataDir: e.dataDir, Streams: res}
 		if steps.Continuous(s.Name) {
 			env.Detached = make(chan struct{})
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
-	"github.com/godwit/godwit/steps"
+	"github.com/godwit/godwit/stream"
 )
 
 // IncrStatus implements IncrAPI from the state the incremental steps persist every second.
@@ -23,18 +23,18 @@ func (s *Service) IncrStatus(ctx context.Context, id string) (*IncrStatus, error
 	var p0, p1 struct {
 		Pos string `json:"pos"`
 	}
-	if s.loadState(ctx, id, steps.IncrStateKeys.P0, &p0) {
+	if s.loadState(ctx, id, stream.ForwardOf(id).Keys.P0, &p0) {
 		out.P0 = p0.Pos
 	}
-	if s.loadState(ctx, id, steps.IncrStateKeys.P1, &p1) {
+	if s.loadState(ctx, id, stream.ForwardOf(id).Keys.P1, &p1) {
 		out.P1 = p1.Pos
 	}
-	var pull steps.IncrPullState
-	if s.loadState(ctx, id, steps.IncrStateKeys.Pull, &pull) {
+	var pull stream.CaptureStatus
+	if s.loadState(ctx, id, stream.ForwardOf(id).Keys.Pull, &pull) {
 		out.PulledPos, out.PulledSeq, out.PulledTime, out.StoreBytes = pull.PulledPos, pull.PulledSeq, pull.PulledTime, pull.StoreBytes
 	}
-	var ap steps.IncrApplyState
-	if s.loadState(ctx, id, steps.IncrStateKeys.Apply, &ap) {
+	var ap stream.ApplyStatus
+	if s.loadState(ctx, id, stream.ForwardOf(p.ID).Keys.Apply, &ap) {
 		out.Phase, out.AppliedPos, out.AppliedSeq, out.AppliedTime = ap.Phase, ap.AppliedPos, ap.AppliedSeq, ap.AppliedTime
 		out.SafeMode, out.DelayMillis, out.EventsPerSec = ap.SafeMode, ap.DelayMillis, ap.EventsPerSec
 		out.RowsApplied, out.DDLApplied, out.RowsFiltered = ap.RowsApplied, ap.DDLApplied, ap.RowsFiltered
@@ -66,8 +66,8 @@ func (s *Service) incrExtra(ctx context.Context, p *model.Project, x *ProjectExt
 	if !p.EnableIncrTransfer {
 		return
 	}
-	var ap steps.IncrApplyState
-	if !s.loadState(ctx, p.ID, steps.IncrStateKeys.Apply, &ap) {
+	var ap stream.ApplyStatus
+	if !s.loadState(ctx, p.ID, stream.ForwardOf(p.ID).Keys.Apply, &ap) {
 		return
 	}
 	delay := ap.DelayMillis / 1000

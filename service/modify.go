@@ -9,6 +9,7 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 )
 
 // CreateModifyRecord records objects to add to a project and applies them when the project
@@ -108,6 +109,10 @@ func (s *Service) applyRecord(ctx context.Context, rec *ModifyRecord) error {
 		cur.GmtModified = now
 		return nil
 	}); err != nil {
+		return err
+	}
+	// A modify record is an explicit event for the plan: resolved anew by the next run.
+	if err := plan.MarkStale(ctx, s.store, p.ID, "modify record "+rec.ID); err != nil {
 		return err
 	}
 	rec.Status, rec.ErrorCode, rec.ErrorMsg = ModifySuccess, "", ""

@@ -11,6 +11,7 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 )
 
 // CreateLabel stores a new label with a unique name.
@@ -99,7 +100,8 @@ func (s *Service) UpdateProjectConfig(ctx context.Context, id string, u ConfigUp
 		return err
 	}
 	s.audit(ctx, id, "INFO", "configuration updated through the API")
-	return nil
+	// A configuration modification is an explicit event for the plan: resolved anew next time.
+	return plan.MarkStale(ctx, s.store, id, "configuration modified")
 }
 
 // configUpdatable reports whether u may be applied to p in its current status.

@@ -11,6 +11,7 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/state"
 	"github.com/godwit/godwit/steps"
 )
 
@@ -116,7 +117,7 @@ type captureStore struct {
 }
 
 func (c *captureStore) PutState(_ context.Context, _, key string, value []byte) error {
-	if key == steps.PrecheckStateKey {
+	if key == state.Precheck {
 		c.mu.Lock()
 		c.saved = append([]byte(nil), value...)
 		c.mu.Unlock()

@@ -14,7 +14,7 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
-	"github.com/godwit/godwit/steps"
+	"github.com/godwit/godwit/state"
 )
 
 // Service implements API over a metadata store and an engine.
@@ -363,7 +363,7 @@ func (s *Service) PrecheckResult(ctx context.Context, id string) ([]endpoint.Che
 	if _, err := s.store.GetProject(ctx, id); err != nil {
 		return nil, err
 	}
-	b, err := s.store.GetState(ctx, id, steps.PrecheckStateKey)
+	b, err := s.store.GetState(ctx, id, state.Precheck)
 	if err != nil || b == nil {
 		return []endpoint.CheckItem{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 	"github.com/godwit/godwit/steps"
 	"github.com/godwit/godwit/verify"
 )
@@ -90,7 +91,7 @@ func (s *Service) VerifyCorrections(ctx context.Context, projectID, runID string
 
 // verifySetup opens both endpoints of a project and resolves its tables. The caller closes
 // the endpoints.
-func (s *Service) verifySetup(ctx context.Context, p *model.Project) (src, dst endpoint.Endpoint, objs *steps.Objects, err error) {
+func (s *Service) verifySetup(ctx context.Context, p *model.Project) (src, dst endpoint.Endpoint, objs *plan.Plan, err error) {
 	sds, err := s.store.GetDataSource(ctx, p.SourceEndpointID)
 	if err != nil {
 		return nil, nil, nil, err
@@ -106,7 +107,7 @@ func (s *Service) verifySetup(ctx context.Context, p *model.Project) (src, dst e
 		src.Close()
 		return nil, nil, nil, err
 	}
-	if objs, err = steps.ResolveObjects(ctx, p, src); err != nil {
+	if objs, err = plan.OfProject(ctx, s.store, p, src); err != nil {
 		src.Close()
 		dst.Close()
 		return nil, nil, nil, err
@@ -140,7 +141,7 @@ func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyR
 	if err != nil {
 		return nil, err
 	}
-	tables := steps.VerifyTables(objs)
+	tables := verify.TablesOf(objs)
 	out := &VerifyStarted{}
 	if req.ApplyCorrections {
 		if out.Applied, err = verify.ApplyCorrections(ctx, dst, s.store, from.ID); err != nil {
@@ -212,7 +213,7 @@ func (s *Service) CompareObjects(ctx context.Context, projectID string) (*verify
 		}
 		return byDB[k]
 	}
-	for _, t := range steps.VerifyTables(objs) {
+	for _, t := range verify.TablesOf(objs) {
 		d := pair(t.SourceDB, t.TargetDB)
 		d.Tables = append(d.Tables, t)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/plan"
 )
 
 // The encoded variant of the copy pipeline (see endpoint.EncodedWriter): when the writer
@@ -15,7 +16,7 @@ import (
 
 // encodingFor returns the encoding the table's chunks are copied in, or nil for rows. It
 // is decided once per table, on its first chunk; a failure to decide falls back to rows.
-func (c *copier) encodingFor(ctx context.Context, tp *TablePlan) endpoint.Encoding {
+func (c *copier) encodingFor(ctx context.Context, tp *plan.Table) endpoint.Encoding {
 	er, ok := c.reader.(endpoint.EncodedReader)
 	if !ok {
 		return nil

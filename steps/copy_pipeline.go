@@ -15,6 +15,7 @@ import (
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 )
 
 // The copy pipeline: readers take chunks from the job list, stream each chunk's rows into
@@ -355,7 +356,7 @@ func (c *copier) finishChunk(ctx context.Context, run *chunkRun) error {
 // keyPositions returns the positions of the key columns within the copied columns, or nil
 // when a read cannot resume after a key: the table has no key, a key column is not copied
 // (a generated key column), or a key column's SQL order differs from its index order.
-func keyPositions(tp *TablePlan) []int {
+func keyPositions(tp *plan.Table) []int {
 	if len(tp.KeyCols) == 0 {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 )
 
 func TestTuningModes(t *testing.T) {
@@ -71,9 +72,9 @@ func TestThrottleSpeedWindow(t *testing.T) {
 }
 
 func TestInterleaveAndClaim(t *testing.T) {
-	a := &TablePlan{Key: "a"}
-	b := &TablePlan{Key: "b"}
-	n := &TablePlan{Key: "n"}
+	a := &plan.Table{Key: "a"}
+	b := &plan.Table{Key: "b"}
+	n := &plan.Table{Key: "n"}
 	jobs := interleave([][]chunkJob{
 		{{plan: a, keyed: true}, {plan: a, keyed: true}, {plan: a, keyed: true}},
 		{{plan: b, keyed: true}},

@@ -17,6 +17,7 @@ import (
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/stream"
 )
 
 // Func runs one step.
@@ -67,6 +68,9 @@ type Env struct {
 	Now      func() time.Time
 	// DataDir is the server's data directory; steps keep local files (the change store) under it.
 	DataDir string
+	// Streams are the project run's stream resources (open change stores shared by capture
+	// and replay), created by the engine for the run; nil outside a run.
+	Streams *stream.Resources
 	// Detached is closed by Detach; the engine creates it for continuous steps (nil otherwise).
 	Detached chan struct{}
 

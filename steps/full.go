@@ -14,6 +14,7 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 )
 
 // Chunk sizing: a chunk holds about chunkTargetBytes of source data, within
@@ -32,7 +33,7 @@ const (
 
 // chunkJob is one pending chunk of one table, handed from the planner to copy workers.
 type chunkJob struct {
-	plan  *TablePlan
+	plan  *plan.Table
 	state meta.ChunkState
 	chunk change.Chunk
 	keyed bool
@@ -65,7 +66,7 @@ type tableExtra struct {
 // rate, which the bounded queue passes on to the writes; fullTransferSpeedMode shapes the
 // pipeline (copy_tuning.go).
 func Full(ctx context.Context, env *Env) error {
-	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ type copier struct {
 
 	mem       *semaphore.Weighted // bytes of batches queued or being written (see copy_pipeline.go)
 	memBudget int64
-	encs      sync.Map // *TablePlan → endpoint.Encoding, or false for rows (copy_encoded.go)
+	encs      sync.Map // *plan.Table → endpoint.Encoding, or false for rows (copy_encoded.go)
 
 	tables    tableBook
 	started   time.Time // this run's start
@@ -175,7 +176,7 @@ type copier struct {
 }
 
 // plan splits a table into chunks and persists the plan before any row is copied.
-func (c *copier) plan(ctx context.Context, planner endpoint.ChunkPlanner, tp *TablePlan) (meta.TableState, error) {
+func (c *copier) plan(ctx context.Context, planner endpoint.ChunkPlanner, tp *plan.Table) (meta.TableState, error) {
 	rows := chunkRows(tp)
 	if n := c.env.Project.FullTransferConfig.ChunkRows; n > 0 {
 		rows = n
@@ -217,7 +218,7 @@ func (c *copier) plan(ctx context.Context, planner endpoint.ChunkPlanner, tp *Ta
 }
 
 // chunkRows picks rows per chunk from the table's average row width.
-func chunkRows(tp *TablePlan) int {
+func chunkRows(tp *plan.Table) int {
 	avg := int64(256)
 	if tp.Src.RowsEstimate > 0 && tp.Src.DataLength > 0 {
 		avg = max(16, tp.Src.DataLength/tp.Src.RowsEstimate)
@@ -226,7 +227,7 @@ func chunkRows(tp *TablePlan) int {
 }
 
 // pending loads the table's chunk states and returns the chunks still to copy.
-func (c *copier) pending(ctx context.Context, tp *TablePlan, st *meta.TableState) ([]chunkJob, error) {
+func (c *copier) pending(ctx context.Context, tp *plan.Table, st *meta.TableState) ([]chunkJob, error) {
 	cs, err := c.env.Store.ListChunks(ctx, c.env.Project.ID, model.StepFull, tp.Key)
 	if err != nil {
 		return nil, err
@@ -266,7 +267,7 @@ func (c *copier) pending(ctx context.Context, tp *TablePlan, st *meta.TableState
 
 // tableWeight is a table's share of the copy for the byte-weighted progress: its data size
 // from the catalog, or its estimated rows × 256 when the size is unknown.
-func tableWeight(tp *TablePlan) int64 {
+func tableWeight(tp *plan.Table) int64 {
 	if tp.Src.DataLength > 0 {
 		return tp.Src.DataLength
 	}

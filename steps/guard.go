@@ -7,6 +7,7 @@ import (
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/plan"
 )
 
 // targetGuard refuses target objects godwit must not write into: databases that are system
@@ -92,7 +93,7 @@ func (g *targetGuard) check(ctx context.Context, step, db, name string, view boo
 // that exists as anything but a base table, no mapped view that exists as anything but a
 // view), both FAILED and not skippable when violated. It also returns the target keys of
 // mapped tables that are not usable, which the other target checks leave out.
-func targetKinds(ctx context.Context, env *Env, objs *Objects) ([]endpoint.CheckItem, map[string]bool, error) {
+func targetKinds(ctx context.Context, env *Env, objs *plan.Plan) ([]endpoint.CheckItem, map[string]bool, error) {
 	g := newTargetGuard(env)
 	bad := map[string]bool{}
 	var sys, kinds []string

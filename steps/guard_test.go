@@ -16,6 +16,7 @@ import (
 	"github.com/godwit/godwit/meta/sqlite"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/secret"
+	"github.com/godwit/godwit/state"
 	"github.com/godwit/godwit/steps"
 	"github.com/godwit/godwit/testenv"
 )
@@ -129,7 +130,7 @@ func (r *rig) run(p *model.Project, list []model.Step, name model.StepName) (*mo
 
 func (r *rig) precheckItems(p *model.Project) map[string]endpoint.CheckItem {
 	r.t.Helper()
-	b, err := r.store.GetState(r.ctx, p.ID, steps.PrecheckStateKey)
+	b, err := r.store.GetState(r.ctx, p.ID, state.Precheck)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 	"github.com/godwit/godwit/schema"
+	"github.com/godwit/godwit/stream"
 )
 
 // Apply tuning. Memory held by the applier is at most workers × (queue + one batch).
@@ -31,7 +33,7 @@ const (
 // MONITORING once caught up).
 //
 // Exactly once: each of N workers commits its batches together with its own checkpoint
-// row (endpoint.ChangeApplier.Apply). A change goes to the worker chosen by a deterministic
+// row (endpoint.StreamSink.Push with a PositionCommitter sink, see endpoint/sink.go). A change goes to the worker chosen by a deterministic
 // hash of its table and row key, so after a crash the applier re-reads the store from the
 // lowest checkpoint and skips, per worker, what that worker had committed. Changes touching
 // the same key (primary or any unique key) stay in order on one worker: if a change's keys
@@ -52,13 +54,15 @@ func Incr(ctx context.Context, env *Env) error {
 type applier struct {
 	env    *Env
 	cfg    model.IncrTransferConfig
-	ap     endpoint.ChangeApplier
-	sink   endpoint.SchemaReader
+	sink   endpoint.StreamSink // the forward stream's sink (contract in endpoint/sink.go)
+	ddl    endpoint.DDLSink    // nil when the sink cannot apply DDL
 	rd     endpoint.ChangeReader
 	tr     endpoint.DDLTranslator
-	sel    *selector
-	sh     *incrShared
-	schema string
+	srcRd  endpoint.SchemaReader // re-resolves the plan's tables after a DDL
+	plan   *plan.Plan            // the persisted plan: row identity, columns, target names
+	sel    *plan.Selector
+	sh     *stream.Log
+	fw     stream.Stream // the forward stream: state keys and checkpoint rows (stream id)
 	stream string
 	p1     string
 	pastP1 bool                  // a transaction after P1 was dispatched (dispatcher goroutine only)
@@ -83,7 +87,7 @@ type applier struct {
 	safeMode  bool
 	caughtUp  bool
 	current   int64 // estimated commit time (unix ms) of the txn being dispatched (0 when none)
-	stats     map[string]*IncrTableCounts
+	stats     map[string]*stream.TableCounts
 	ddls      atomic.Int64
 	rowsDone  atomic.Int64
 	conflicts atomic.Int64
@@ -98,11 +102,10 @@ type pendingKey struct {
 // tableInfo is the apply-side view of one source table.
 type tableInfo struct {
 	selected bool
-	src      string // source "db.table"
-	target   *schema.Table
-	filter   map[string]bool // column filter (nil = all)
-	key      []string        // target row identity; nil when the table has none
-	uniques  [][]string      // every unique key of the target (PK first), for causality
+	src      string        // source "db.table"
+	target   *schema.Table // the plan's target definition (columns kept, target names)
+	key      []string      // row identity from the plan; nil when the table has none
+	uniques  [][]string    // every unique key of the target (PK first), for causality
 	proj     map[string]*projection
 	rows     endpoint.RowFilter // the whereClause compiled by the source; nil = every row
 }
@@ -115,27 +118,29 @@ type projection struct {
 }
 
 func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
-	ap, err := need[endpoint.ChangeApplier](env.Sink, "target", "apply incremental changes")
+	sink, err := openSink(ctx, env)
 	if err != nil {
 		return nil, nil, err
 	}
-	sink, err := need[endpoint.SchemaReader](env.Sink, "target", "read its schema")
-	if err != nil {
-		return nil, nil, err
-	}
+	ddl, _ := env.Sink.(endpoint.DDLSink)
 	rd, err := need[endpoint.ChangeReader](env.Source, "source", "capture its change log")
+	if err != nil {
+		return nil, nil, err
+	}
+	srcRd, err := need[endpoint.SchemaReader](env.Source, "source", "read its schema")
+	if err != nil {
+		return nil, nil, err
+	}
+	pl, err := loadPlan(ctx, env)
 	if err != nil {
 		return nil, nil, err
 	}
 	tr, _ := env.Source.(endpoint.DDLTranslator)
 	cfg := env.Project.IncrTransferConfig
-	a := &applier{env: env, cfg: cfg, ap: ap, sink: sink, rd: rd, tr: tr, sel: newSelector(env.Project),
-		schema: cfg.CheckpointSchema, stream: env.Project.ID, types: map[string]bool{},
+	a := &applier{env: env, cfg: cfg, sink: sink, ddl: ddl, rd: rd, tr: tr, srcRd: srcRd, plan: pl, sel: pl.Selector(env.Project.TransferMapping),
+		fw: forward(env), stream: forward(env).ID, types: map[string]bool{},
 		tables: map[string]*tableInfo{}, notify: make(chan struct{}, 1),
-		pending: map[string]pendingKey{}, stats: map[string]*IncrTableCounts{}}
-	if a.schema == "" {
-		a.schema = "godwit"
-	}
+		pending: map[string]pendingKey{}, stats: map[string]*stream.TableCounts{}}
 	for _, t := range cfg.RecordTypeWhiteList {
 		a.types[strings.ToUpper(t)] = true
 	}
@@ -145,8 +150,8 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 	if cfg.ThrottleIOPS != nil && *cfg.ThrottleIOPS > 0 {
 		a.bytes = rate.NewLimiter(rate.Limit(*cfg.ThrottleIOPS), max(int(*cfg.ThrottleIOPS), incrBatchBytes))
 	}
-	var p0 incrPoint
-	ok, err := getJSON(ctx, env, incrP0Key, &p0)
+	var p0 stream.Point
+	ok, err := getJSON(ctx, env, a.fw.Keys.P0, &p0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,7 +162,7 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 	if err := a.loadP1(ctx, p0); err != nil {
 		return nil, nil, err
 	}
-	sh, release, err := acquireShared(env)
+	sh, release, err := openLog(env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -171,9 +176,9 @@ func newApplier(ctx context.Context, env *Env) (*applier, func(), error) {
 }
 
 // loadP1 records (once) the position where the full copy ended.
-func (a *applier) loadP1(ctx context.Context, p0 incrPoint) error {
-	var p1 incrPoint
-	ok, err := getJSON(ctx, a.env, incrP1Key, &p1)
+func (a *applier) loadP1(ctx context.Context, p0 stream.Point) error {
+	var p1 stream.Point
+	ok, err := getJSON(ctx, a.env, a.fw.Keys.P1, &p1)
 	if err != nil {
 		return err
 	}
@@ -182,14 +187,14 @@ func (a *applier) loadP1(ctx context.Context, p0 incrPoint) error {
 		if a.env.Project.EnableFullTransfer { // the copy ran: safe mode until its end
 			err := retryUnavailable(ctx, a.env, "reading the source log position", func() error {
 				pos, err := a.rd.CurrentPosition(ctx)
-				p1 = incrPoint{Pos: pos, Time: a.env.Now().Unix()}
+				p1 = stream.Point{Pos: pos, Time: a.env.Now().Unix()}
 				return err
 			})
 			if err != nil {
 				return err
 			}
 		}
-		if err := putJSON(ctx, a.env, incrP1Key, p1); err != nil {
+		if err := putJSON(ctx, a.env, a.fw.Keys.P1, p1); err != nil {
 			return err
 		}
 		a.env.Logf(ctx, "INFO", "incremental apply starts at %s; safe mode until %s (end of the full copy)", p0.Pos, p1.Pos)
@@ -199,11 +204,11 @@ func (a *applier) loadP1(ctx context.Context, p0 incrPoint) error {
 }
 
 // loadCheckpoints reads (or creates) the per-worker checkpoints on the target.
-func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
+func (a *applier) loadCheckpoints(ctx context.Context, p0 stream.Point) error {
 	var cps []endpoint.Checkpoint
 	err := retryUnavailable(ctx, a.env, "reading checkpoints on the target", func() error {
 		var err error
-		cps, err = a.ap.LoadCheckpoints(ctx, a.schema, a.stream)
+		cps, err = a.sink.Acknowledged(ctx)
 		return err
 	})
 	if err != nil {
@@ -215,7 +220,7 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
 			cps = append(cps, endpoint.Checkpoint{Worker: i, Pos: p0.Pos, Time: p0.Time})
 		}
 		if err := retryUnavailable(ctx, a.env, "creating checkpoints on the target", func() error {
-			return a.ap.SaveCheckpoints(ctx, a.schema, a.stream, cps)
+			return a.sink.Acknowledge(ctx, cps)
 		}); err != nil {
 			return err
 		}
@@ -227,8 +232,8 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
 	a.appliedCP = cps[0]
 	for i, c := range cps {
 		if c.Worker != i {
-			return errs.New(errs.KindInternal, errs.CodeIncrStore, "the checkpoint rows on the target are not numbered 0..n-1",
-				fmt.Sprintf("Inspect %s.checkpoint for stream %s.", a.schema, a.stream))
+			return errs.New(errs.KindInternal, errs.CodeIncrStore, "the acknowledged positions on the target are not numbered 0..n-1",
+				fmt.Sprintf("Inspect the target's checkpoints of stream %s (for SQL targets the checkpoint table in the checkpoint schema).", a.stream))
 		}
 		a.skip[i] = c.Seq
 		a.hw = max(a.hw, c.Seq)
@@ -236,7 +241,7 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
 			a.appliedCP = c
 		}
 	}
-	a.sh.applied.Store(a.appliedCP.Seq)
+	a.sh.Applied.Store(a.appliedCP.Seq)
 	return nil
 }
 
@@ -244,7 +249,7 @@ func (a *applier) loadCheckpoints(ctx context.Context, p0 incrPoint) error {
 // worker fails.
 func (a *applier) run(ctx context.Context) error {
 	low := a.appliedCP.Seq
-	rd, err := a.sh.store.NewReader(low)
+	rd, err := a.sh.Store.NewReader(low)
 	if err != nil {
 		return err
 	}
@@ -329,11 +334,11 @@ func (a *applier) saveCommon(ctx context.Context) {
 	for i := range cps {
 		cps[i] = endpoint.Checkpoint{Worker: i, Seq: cp.Seq, Pos: cp.Pos, Time: cp.Time}
 	}
-	if err := a.ap.SaveCheckpoints(ctx, a.schema, a.stream, cps); err == nil {
+	if err := a.sink.Acknowledge(ctx, cps); err == nil {
 		for _, w := range a.workers {
 			w.committed.Store(max(w.committed.Load(), cp.Seq))
 		}
-		a.sh.applied.Store(cp.Seq)
+		a.sh.Applied.Store(cp.Seq)
 	}
 }
 
@@ -364,7 +369,7 @@ func (a *applier) barrier(ctx context.Context) error {
 // dispatch routes one transaction.
 func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 	a.mu.Lock()
-	a.current = a.sh.commitMillis(t.Seq, t.Time)
+	a.current = a.sh.CommitMillis(t.Seq, t.Time)
 	a.caughtUp = false
 	a.mu.Unlock()
 	select {
@@ -552,7 +557,7 @@ func (a *applier) count(src string, op change.Op) {
 	defer a.mu.Unlock()
 	c := a.stats[src]
 	if c == nil {
-		c = &IncrTableCounts{Table: src}
+		c = &stream.TableCounts{Table: src}
 		a.stats[src] = c
 	}
 	switch op {
@@ -569,8 +574,8 @@ func (a *applier) count(src string, op change.Op) {
 
 // restoreCounters continues the published counters of an earlier run of the step.
 func (a *applier) restoreCounters(ctx context.Context) {
-	var st IncrApplyState
-	if ok, err := getJSON(ctx, a.env, incrStatusKey, &st); err != nil || !ok {
+	var st stream.ApplyStatus
+	if ok, err := getJSON(ctx, a.env, a.fw.Keys.Apply, &st); err != nil || !ok {
 		return
 	}
 	a.rowsDone.Store(st.RowsApplied)

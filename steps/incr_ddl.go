@@ -31,7 +31,7 @@ func (a *applier) applyDDL(ctx context.Context, t *change.Txn) error {
 		cps[i] = endpoint.Checkpoint{Worker: i, Seq: t.Seq, Pos: t.Pos, Time: t.Time}
 	}
 	if err := retryUnavailable(ctx, a.env, "saving checkpoints after a DDL", func() error {
-		return a.ap.SaveCheckpoints(ctx, a.schema, a.stream, cps)
+		return a.sink.Acknowledge(ctx, cps)
 	}); err != nil {
 		return err
 	}
@@ -63,13 +63,13 @@ func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
 		a.env.Logf(ctx, "WARN", "DDL skipped (the source cannot translate DDL): %s", clip(ev.Query))
 		return nil
 	}
-	info, err := a.tr.TranslateDDL(ev.Schema, ev.Query, a.sel.mapName)
+	info, err := a.tr.TranslateDDL(ev.Schema, ev.Query, a.sel.MapName)
 	if err != nil {
 		return a.refuseDDL(ctx, ev, "it cannot be parsed: "+err.Error())
 	}
 	selected := false
 	for _, tn := range info.Tables {
-		if a.sel.want(tn.Schema, tn.Name) {
+		if a.sel.Want(tn.Schema, tn.Name) {
 			selected = true
 			break
 		}
@@ -89,12 +89,18 @@ func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
 	if info.Target == "" {
 		return a.refuseDDL(ctx, ev, "it touches tables the project does not move")
 	}
+	if a.ddl == nil {
+		return a.refuseDDL(ctx, ev, "the target cannot apply DDL")
+	}
 	if err := retryUnavailable(ctx, a.env, "applying a DDL on the target", func() error {
-		return a.ap.ExecDDL(ctx, info.Target)
+		return a.ddl.ExecDDL(ctx, info.Target)
 	}); err != nil {
 		return err
 	}
-	clear(a.tables) // definitions changed
+	// Definitions changed: an explicit event for the plan (new version for the touched tables).
+	if err := a.refreshPlan(ctx, info.Tables, "ddl: "+strings.Join(info.Kinds, ",")); err != nil {
+		return err
+	}
 	a.ddls.Add(1)
 	if len(info.Tables) > 0 {
 		a.count(info.Tables[0].Schema+"."+info.Tables[0].Name, change.OpDDL)

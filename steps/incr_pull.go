@@ -8,6 +8,7 @@ import (
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/stream"
 )
 
 // IncrLogPull runs TRANSFER_INCR_LOG_PULL. On its first run it records P0, the source log
@@ -25,8 +26,9 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	var p0 incrPoint
-	ok, err := getJSON(ctx, env, incrP0Key, &p0)
+	fw := forward(env)
+	var p0 stream.Point
+	ok, err := getJSON(ctx, env, fw.Keys.P0, &p0)
 	if err != nil {
 		return err
 	}
@@ -34,38 +36,42 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 		if p0, err = sampleP0(ctx, env, rd); err != nil {
 			return err
 		}
-		if err := putJSON(ctx, env, incrP0Key, p0); err != nil {
+		if err := putJSON(ctx, env, fw.Keys.P0, p0); err != nil {
 			return err
 		}
 		env.Logf(ctx, "INFO", "change capture starts at source position %s", p0.Pos)
 	}
-	sh, release, err := acquireShared(env)
+	sh, release, err := openLog(env)
 	if err != nil {
 		return err
 	}
 	defer release()
 	env.Detach()
 
-	sel := newSelector(env.Project)
+	pl, err := loadPlan(ctx, env)
+	if err != nil {
+		return err
+	}
+	sel := pl.Selector(env.Project.TransferMapping)
 	keep := time.Duration(env.Project.IncrTransferConfig.StoreLogKeptHour) * time.Hour
 	stop := make(chan struct{})
 	defer close(stop)
-	go pullHousekeeping(ctx, env, sh, keep, stop)
+	go pullHousekeeping(ctx, env, fw, sh, keep, stop)
 
 	wait := 200 * time.Millisecond
 	for {
 		from := p0.Pos
-		if _, pos, _, ok := sh.store.Last(); ok {
+		if _, pos, _, ok := sh.Store.Last(); ok {
 			from = pos
 		}
-		sh.streaming.Store(true)
+		sh.Streaming.Store(true)
 		started := time.Now()
 		b := newPullBatcher(sh)
-		err := rd.StreamChanges(ctx, from, sel.want, b.add)
+		err := rd.StreamChanges(ctx, from, sel.Want, b.add)
 		if ferr := b.close(); ferr != nil && err == nil {
 			err = ferr
 		}
-		sh.streaming.Store(false)
+		sh.Streaming.Store(false)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -78,7 +84,7 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 		}
 		// Name the position the next attempt starts from: past everything this attempt stored.
 		next := p0.Pos
-		if _, pos, _, ok := sh.store.Last(); ok {
+		if _, pos, _, ok := sh.Store.Last(); ok {
 			next = pos
 		}
 		env.Logf(ctx, "WARN", "change capture interrupted, reconnecting from %s in %s: %s", next, wait, e.FullMessage())
@@ -92,15 +98,15 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 }
 
 // sampleP0 picks where capture starts.
-func sampleP0(ctx context.Context, env *Env, rd endpoint.ChangeReader) (incrPoint, error) {
+func sampleP0(ctx context.Context, env *Env, rd endpoint.ChangeReader) (stream.Point, error) {
 	now := env.Now().Unix()
 	cfg := env.Project.IncrTransferConfig
 	if cfg.StartTimestamp != nil && *cfg.StartTimestamp > 0 && !env.Project.EnableFullTransfer {
 		pos, err := rd.PositionAtTime(ctx, *cfg.StartTimestamp)
 		if err != nil {
-			return incrPoint{}, err
+			return stream.Point{}, err
 		}
-		return incrPoint{Pos: pos, Time: *cfg.StartTimestamp}, nil
+		return stream.Point{Pos: pos, Time: *cfg.StartTimestamp}, nil
 	}
 	var pos string
 	err := retryUnavailable(ctx, env, "reading the source log position", func() error {
@@ -108,11 +114,11 @@ func sampleP0(ctx context.Context, env *Env, rd endpoint.ChangeReader) (incrPoin
 		pos, err = rd.CurrentPosition(ctx)
 		return err
 	})
-	return incrPoint{Pos: pos, Time: now}, err
+	return stream.Point{Pos: pos, Time: now}, err
 }
 
 // pullHousekeeping persists the capture status every second and trims the store every minute.
-func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.Duration, stop <-chan struct{}) {
+func pullHousekeeping(ctx context.Context, env *Env, fw stream.Stream, sh *stream.Log, keep time.Duration, stop <-chan struct{}) {
 	tick := time.NewTicker(statusTick)
 	defer tick.Stop()
 	lastTrim := time.Now()
@@ -124,16 +130,16 @@ func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.D
 			return
 		case <-tick.C:
 		}
-		st := IncrPullState{Streaming: sh.streaming.Load(), Sampled: time.Now().UnixMilli()}
-		if seq, pos, ts, ok := sh.store.Last(); ok {
+		st := stream.CaptureStatus{Streaming: sh.Streaming.Load(), Sampled: time.Now().UnixMilli()}
+		if seq, pos, ts, ok := sh.Store.Last(); ok {
 			st.PulledSeq, st.PulledPos, st.PulledTime = seq, pos, ts
 		}
-		st.StoreBytes = sh.store.Stats().Bytes
-		_ = putJSON(ctx, env, incrPullKey, st)
+		st.StoreBytes = sh.Store.Stats().Bytes
+		_ = putJSON(ctx, env, fw.Keys.Pull, st)
 		if time.Since(lastTrim) >= time.Minute {
 			lastTrim = time.Now()
-			if applied := sh.applied.Load(); applied > 0 {
-				if n, err := sh.store.Trim(applied, time.Now().Add(-keep)); err != nil {
+			if applied := sh.Applied.Load(); applied > 0 {
+				if n, err := sh.Store.Trim(applied, time.Now().Add(-keep)); err != nil {
 					env.Logf(ctx, "WARN", "change store retention failed: %v", err)
 				} else if n > 0 {
 					env.Log.Info("change store segments removed", "segments", n)
@@ -148,7 +154,7 @@ func pullHousekeeping(ctx context.Context, env *Env, sh *incrShared, keep time.D
 // pullBatchBytes, or every pullFlushEvery, whichever comes first, so capture adds at most a
 // few milliseconds of latency.
 type pullBatcher struct {
-	sh *incrShared
+	sh *stream.Log
 
 	mu      sync.Mutex
 	pending []*change.Txn
@@ -164,7 +170,7 @@ const (
 	pullFlushEvery = 2 * time.Millisecond
 )
 
-func newPullBatcher(sh *incrShared) *pullBatcher {
+func newPullBatcher(sh *stream.Log) *pullBatcher {
 	b := &pullBatcher{sh: sh, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(b.done)
@@ -203,13 +209,13 @@ func (b *pullBatcher) flushLocked() {
 	if len(b.pending) == 0 || b.err != nil {
 		return
 	}
-	if err := b.sh.store.Append(b.pending...); err != nil {
+	if err := b.sh.Store.Append(b.pending...); err != nil {
 		b.err = err
 		return
 	}
 	now := time.Now().UnixMilli()
 	for _, t := range b.pending {
-		b.sh.noteCaptured(t.Seq, now)
+		b.sh.NoteCaptured(t.Seq, now)
 	}
 	clear(b.pending)
 	b.pending, b.bytes = b.pending[:0], 0

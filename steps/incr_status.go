@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/stream"
 )
 
 // startStatus samples the apply state every second into the step info and the
@@ -42,7 +43,7 @@ func (a *applier) startStatus(ctx context.Context) func() {
 // publish computes and persists the state.
 func (a *applier) publish(ctx context.Context, now time.Time, eps int64) {
 	a.mu.Lock()
-	st := IncrApplyState{SafeMode: a.safeMode, RowsApplied: a.rowsDone.Load(), DDLApplied: a.ddls.Load(),
+	st := stream.ApplyStatus{SafeMode: a.safeMode, RowsApplied: a.rowsDone.Load(), DDLApplied: a.ddls.Load(),
 		Conflicts: a.conflicts.Load(), RowsFiltered: a.filtered.Load(), EventsPerSec: eps, Sampled: now.UnixMilli(), Phase: "CATCHING_UP"}
 	cp := a.lastDisp
 	caught := a.caughtUp
@@ -69,8 +70,8 @@ func (a *applier) publish(ctx context.Context, now time.Time, eps int64) {
 		}
 	}
 	st.AppliedSeq, st.AppliedPos, st.AppliedTime = cp.Seq, cp.Pos, cp.Time
-	a.sh.applied.Store(cp.Seq)
-	streaming := a.sh.streaming.Load()
+	a.sh.Applied.Store(cp.Seq)
+	streaming := a.sh.Streaming.Load()
 	checkpoint := cp.Time
 	switch {
 	case caught && streaming:
@@ -83,7 +84,7 @@ func (a *applier) publish(ctx context.Context, now time.Time, eps int64) {
 	default:
 		st.DelayMillis = max(0, now.UnixMilli()-cp.Time*1000)
 	}
-	_ = putJSON(ctx, a.env, incrStatusKey, st)
+	_ = putJSON(ctx, a.env, a.fw.Keys.Apply, st)
 	info := model.StepInfo{IncrTimestampCheckpoint: model.Int64(checkpoint), CheckpointSampleTimestamp: model.Int64(now.Unix())}
 	if a.cfg.EnableIncrSyncStatistics {
 		t := true

@@ -4,49 +4,50 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/schema"
+	"github.com/godwit/godwit/plan"
 )
 
-// table resolves a source table to its apply-side info, reading the target definition
-// once (the cache is dropped after every applied DDL).
+// table resolves a source table to its apply-side info from the plan (the cache is dropped
+// whenever the plan changes: after every applied DDL). Row identity, unique keys and the
+// columns kept come from the plan, never from the sink. A selected table the plan lacks (one
+// the change log names before any DDL of it was applied, e.g. created before P0 after the
+// plan was resolved) is an explicit event: its entry is resolved and a new version persisted.
 func (a *applier) table(ctx context.Context, db, name string) (*tableInfo, error) {
 	id := strings.ToLower(db + "." + name)
 	if ti := a.tables[id]; ti != nil {
 		return ti, nil
 	}
-	dst, filter, where, ok := a.sel.table(db, name)
+	sel, ok := a.sel.Table(db, name)
 	ti := &tableInfo{selected: ok, src: db + "." + name, proj: map[string]*projection{}}
 	if ok {
-		var t *schema.Table
-		err := retryUnavailable(ctx, a.env, "reading the target table "+dst.Schema+"."+dst.Name, func() error {
-			var err error
-			t, err = a.sink.ReadTable(ctx, dst.Schema, dst.Name)
-			return err
-		})
-		if err != nil {
-			return nil, errs.New(errs.KindNotFound, errs.CodeIncrApply,
-				fmt.Sprintf("changes of %s.%s cannot be applied: target table %s.%s: %s", db, name, dst.Schema, dst.Name, errs.As(err).FullMessage()),
-				"Create the table on the target (or let godwit apply its CREATE TABLE by listing CREATE_TABLE in supportDDLTypes) and resume.")
+		entry := a.plan.Table(db, name)
+		if entry == nil {
+			if err := a.refreshPlan(ctx, []endpoint.TableName{{Schema: db, Name: name}}, "change of a table the plan lacks: "+db+"."+name); err != nil {
+				return nil, err
+			}
+			if entry = a.plan.Table(db, name); entry == nil {
+				return nil, errs.New(errs.KindNotFound, errs.CodeIncrApply,
+					fmt.Sprintf("changes of %s.%s cannot be applied: the table is not in the project's plan and the source no longer has it (target %s.%s)",
+						db, name, sel.Target.Schema, sel.Target.Name),
+					"Create the table on the source and target, or remove it from the project, and resume.")
+			}
 		}
-		ti.target = t
-		if where != "" {
-			if ti.rows, err = a.rowFilter(ctx, db, name, where); err != nil {
+		ti.target = entry.Dst
+		if entry.Where != "" {
+			var err error
+			if ti.rows, err = a.rowFilter(ctx, db, name, sel.Where); err != nil {
 				return nil, err
 			}
 		}
-		if len(filter) > 0 {
-			ti.filter = map[string]bool{}
-			for _, c := range filter {
-				ti.filter[strings.ToLower(c)] = true
-			}
-		}
-		ti.key = t.KeyColumns()
+		ti.key = entry.KeyCols
+		t := entry.Dst
 		if len(t.PrimaryKey) > 0 {
 			ti.uniques = append(ti.uniques, t.PrimaryKey)
 		}
@@ -65,6 +66,24 @@ func (a *applier) table(ctx context.Context, db, name string) (*tableInfo, error
 	return ti, nil
 }
 
+// refreshPlan re-resolves the given source tables into a new plan version (see
+// plan.Plan.Refresh) and drops the per-table cache.
+func (a *applier) refreshPlan(ctx context.Context, tables []endpoint.TableName, reason string) error {
+	var np *plan.Plan
+	err := retryUnavailable(ctx, a.env, "re-resolving the plan", func() error {
+		var err error
+		np, err = a.plan.Refresh(ctx, a.env.Store, a.env.Project.ID, a.srcRd,
+			plan.ForProject(a.env.Project, a.env.Source), tables, reason)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	a.plan = np
+	clear(a.tables)
+	return nil
+}
+
 // change maps a row event onto the target: the columns written are the event's columns
 // that exist on the target, are not generated, and pass the column filter.
 func (ti *tableInfo) change(ev *change.Event) (endpoint.RowChange, error) {
@@ -77,14 +96,11 @@ func (ti *tableInfo) change(ev *change.Event) (endpoint.RowChange, error) {
 			if col == nil || col.Generated != "" {
 				continue
 			}
-			if ti.filter != nil && !ti.filter[strings.ToLower(c)] {
-				continue
-			}
 			p.cols = append(p.cols, col.Name)
 			p.idx = append(p.idx, i)
 		}
 		for _, k := range ti.key {
-			if !containsFold(p.cols, k) {
+			if !slices.ContainsFunc(p.cols, func(c string) bool { return strings.EqualFold(c, k) }) {
 				return endpoint.RowChange{}, errs.New(errs.KindInternal, errs.CodeIncrApply,
 					fmt.Sprintf("a change of %s lacks key column %s of the target table", ti.src, k),
 					"The source and target tables differ; compare them and resume.")

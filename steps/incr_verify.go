@@ -9,12 +9,9 @@ import (
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/state"
 	"github.com/godwit/godwit/verify"
 )
-
-// IncrVerifyRunStateKey holds the id of the verification run that incremental
-// verification (enableIncrVerify) stores its differences in.
-const IncrVerifyRunStateKey = "incr.verify.run"
 
 // Incremental verification tuning: keys are re-compared at most incrVerifyRate per second
 // (others are skipped: sampling) and at most incrVerifyQueue wait; a full queue drops keys.
@@ -37,7 +34,7 @@ func startIncrVerify(ctx context.Context, env *Env) (*incrVerifier, error) {
 	if !env.Project.EnableIncrVerify {
 		return nil, nil
 	}
-	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return nil, err
 	}
@@ -49,17 +46,17 @@ func startIncrVerify(ctx context.Context, env *Env) (*incrVerifier, error) {
 		return nil, err
 	}
 	pid := env.Project.ID
-	runID, err := env.Store.GetState(ctx, pid, IncrVerifyRunStateKey)
+	runID, err := env.Store.GetState(ctx, pid, state.IncrVerifyRun)
 	if err != nil {
 		return nil, err
 	}
 	if runID == nil {
 		runID = []byte(model.NewID("vi"))
-		if err := env.Store.PutState(ctx, pid, IncrVerifyRunStateKey, runID); err != nil {
+		if err := env.Store.PutState(ctx, pid, state.IncrVerifyRun, runID); err != nil {
 			return nil, err
 		}
 	}
-	iv, err := v.Incremental(ctx, string(runID), pid, VerifyTables(objs), verify.IncrOptions{MaxKeysPerSecond: incrVerifyRate})
+	iv, err := v.Incremental(ctx, string(runID), pid, verify.TablesOf(objs), verify.IncrOptions{MaxKeysPerSecond: incrVerifyRate})
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func (w *incrWorker) loop(ctx context.Context) {
 				break drain
 			}
 		}
-		w.headTime.Store(w.a.sh.commitMillis(batch[0].seq, batch[0].time))
+		w.headTime.Store(w.a.sh.CommitMillis(batch[0].seq, batch[0].time))
 		if err := w.apply(ctx, batch, rows); err != nil {
 			if ctx.Err() == nil {
 				w.a.failed <- err
@@ -76,8 +76,8 @@ func (w *incrWorker) loop(ctx context.Context) {
 // because the checkpoint is checked first: see alreadyApplied).
 func (w *incrWorker) apply(ctx context.Context, batch []*incrUnit, rows int) error {
 	last := batch[len(batch)-1]
-	b := &endpoint.ApplyBatch{Schema: w.a.schema, Stream: w.a.stream, Policy: w.a.cfg.ConflictPolicy,
-		CP:      endpoint.Checkpoint{Worker: w.id, Seq: last.seq, Pos: last.pos, Time: last.time},
+	b := &endpoint.ChangeBatch{Policy: w.a.cfg.ConflictPolicy,
+		End:     endpoint.Checkpoint{Worker: w.id, Seq: last.seq, Pos: last.pos, Time: last.time},
 		Changes: make([]endpoint.RowChange, 0, rows)}
 	for _, u := range batch {
 		b.Safe = b.Safe || u.safe
@@ -92,7 +92,7 @@ func (w *incrWorker) apply(ctx context.Context, batch []*incrUnit, rows int) err
 			}
 		}
 		first = false
-		res, err := w.a.ap.Apply(ctx, b)
+		res, err := w.a.sink.Push(ctx, b)
 		if err == nil && res.Conflicts > 0 {
 			w.a.conflicts.Add(int64(res.Conflicts))
 		}
@@ -106,7 +106,7 @@ func (w *incrWorker) apply(ctx context.Context, batch []*incrUnit, rows int) err
 	for _, u := range batch {
 		w.a.iv.offer(u.srcs, u.changes)
 	}
-	cp := b.CP
+	cp := b.End
 	w.cpPos.Store(&cp)
 	w.committed.Store(last.seq)
 	return nil
@@ -114,7 +114,7 @@ func (w *incrWorker) apply(ctx context.Context, batch []*incrUnit, rows int) err
 
 // alreadyApplied reads the worker's checkpoint on the target.
 func (w *incrWorker) alreadyApplied(ctx context.Context, seq uint64) (bool, error) {
-	cps, err := w.a.ap.LoadCheckpoints(ctx, w.a.schema, w.a.stream)
+	cps, err := w.a.sink.Acknowledged(ctx)
 	if err != nil {
 		return false, err
 	}

@@ -8,11 +8,10 @@ import (
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/plan"
 	"github.com/godwit/godwit/schema"
+	"github.com/godwit/godwit/state"
 )
-
-// PrecheckStateKey is the project state key holding the JSON array of precheck items.
-const PrecheckStateKey = "precheck.items"
 
 // Precheck runs TRANSFER_PRECHECK: the endpoints' own checks (connectivity, privileges,
 // binlog settings, keys) plus godwit's (objects exist, filters parse, no target object in a
@@ -24,7 +23,9 @@ func Precheck(ctx context.Context, env *Env) error {
 	var items []endpoint.CheckItem
 	add := func(it endpoint.CheckItem) { items = append(items, it) }
 
-	objs, err := ResolveObjects(ctx, p, env.Source)
+	objs, err := plan.Reresolve(ctx, env.Store, p.ID, "precheck", func(ctx context.Context) (*plan.Plan, error) {
+		return plan.ResolveProject(ctx, p, env.Source)
+	})
 	if err != nil {
 		e := errs.As(err)
 		add(endpoint.CheckItem{Name: "OBJECTS", Side: "SOURCE", Status: endpoint.CheckFailed,
@@ -85,7 +86,7 @@ func Precheck(ctx context.Context, env *Env) error {
 
 // targetPresence checks the target tables against what the project will do with them.
 // Tables in unusable (target keys that targetKinds refused) are left out.
-func targetPresence(ctx context.Context, env *Env, objs *Objects, unusable map[string]bool) (endpoint.CheckItem, error) {
+func targetPresence(ctx context.Context, env *Env, objs *plan.Plan, unusable map[string]bool) (endpoint.CheckItem, error) {
 	p := env.Project
 	it := endpoint.CheckItem{Name: "TARGET_OBJECTS", Side: "DEST", Status: endpoint.CheckPassed}
 	sw, ok := env.Sink.(endpoint.SchemaWriter)
@@ -138,7 +139,7 @@ func targetPresence(ctx context.Context, env *Env, objs *Objects, unusable map[s
 // already holds rows would lose them, so this FAILS (skippable) unless
 // fullTransferConfig.nonePkUkTruncateDstTable allows the truncation (then ALARM). With no
 // such table the item is absent (ok false).
-func noKeyTruncation(ctx context.Context, env *Env, objs *Objects, unusable map[string]bool) (endpoint.CheckItem, bool, error) {
+func noKeyTruncation(ctx context.Context, env *Env, objs *plan.Plan, unusable map[string]bool) (endpoint.CheckItem, bool, error) {
 	p := env.Project
 	it := endpoint.CheckItem{Name: "NONE_PK_UK_TRUNCATE", Side: "DEST", Status: endpoint.CheckAlarm}
 	if !p.EnableFullTransfer {
@@ -188,7 +189,7 @@ func list(s []string) string {
 
 func finishPrecheck(ctx context.Context, env *Env, items []endpoint.CheckItem) error {
 	b, _ := json.Marshal(items)
-	if err := env.Store.PutState(ctx, env.Project.ID, PrecheckStateKey, b); err != nil {
+	if err := env.Store.PutState(ctx, env.Project.ID, state.Precheck, b); err != nil {
 		return err
 	}
 	var failed []string

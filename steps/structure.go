@@ -14,6 +14,7 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 )
 
 // Struct runs STRUCT_TRANSFER: creates the target databases, tables (secondary indexes deferred
@@ -23,7 +24,7 @@ import (
 // mapped view), or lies in a system or checkpoint schema, fails the step before any DDL
 // (errs.CodeTargetObject), whether or not precheck saw it.
 func Struct(ctx context.Context, env *Env) error {
-	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func Struct(ctx context.Context, env *Env) error {
 
 // rewriteView replaces backquoted `db`.`table` references in a MySQL view definition with
 // their mapped target names. Definitions read from the catalog always qualify and quote names.
-func rewriteView(def string, objs *Objects) string {
+func rewriteView(def string, objs *plan.Plan) string {
 	var b strings.Builder
 	for i := 0; i < len(def); {
 		if def[i] != '`' {
@@ -109,12 +110,12 @@ func rewriteView(def string, objs *Objects) string {
 		j := i + n1
 		if j < len(def) && def[j] == '.' && j+1 < len(def) && def[j+1] == '`' {
 			tbl, n2 := readQuoted(def[j+1:])
-			if r, ok := objs.TableRename[strings.ToLower(db+"."+tbl)]; ok {
+			if r, ok := objs.Renames[strings.ToLower(db+"."+tbl)]; ok {
 				b.WriteString(quoteBT(r[0]) + "." + quoteBT(r[1]))
 				i = j + 1 + n2
 				continue
 			}
-			if r, ok := objs.DBRename[strings.ToLower(db)]; ok {
+			if r, ok := objs.Databases[strings.ToLower(db)]; ok {
 				b.WriteString(quoteBT(r) + "." + quoteBT(tbl))
 				i = j + 1 + n2
 				continue
@@ -152,7 +153,7 @@ func quoteBT(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + 
 // PLANNED → FINISHED). CreateIndexes skips indexes that already exist, so the step is
 // resumable: a restart re-issues only what is missing.
 func Index(ctx context.Context, env *Env) error {
-	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func Index(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	var todo []*TablePlan
+	var todo []*plan.Table
 	var total int64
 	for i := range objs.Tables {
 		if t := &objs.Tables[i]; len(t.Dst.Indexes) > 0 {

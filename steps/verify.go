@@ -7,6 +7,7 @@ import (
 
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/state"
 	"github.com/godwit/godwit/verify"
 )
 
@@ -15,10 +16,6 @@ const (
 	ResultConsistent   = verify.Consistent
 	ResultInconsistent = verify.Inconsistent
 )
-
-// VerifyRunStateKey is the project state key holding FULL_VERIFIER's run id, so a restarted
-// step resumes the same run (finished chunks are not recomputed).
-const VerifyRunStateKey = "verify.fullRun"
 
 // VerifyTableExtra is FULL_VERIFIER's per-table JSON in TableState.Extra (the run's table
 // result, for the progress views; the full result and the differences are in the run).
@@ -39,16 +36,6 @@ type VerifyTableExtra struct {
 	MismatchChunks []int  `json:"mismatchChunks"`
 }
 
-// VerifyTables turns a project's resolved objects into verification tables.
-func VerifyTables(objs *Objects) []verify.Table {
-	out := make([]verify.Table, len(objs.Tables))
-	for i, tp := range objs.Tables {
-		out[i] = verify.Table{SourceDB: tp.Src.Schema, SourceName: tp.Src.Name, TargetDB: tp.Dst.Schema,
-			TargetName: tp.Dst.Name, Source: tp.Src, Columns: tp.Compare, Where: tp.Where}
-	}
-	return out
-}
-
 // VerifyOptions derives verification options from the project (fullVerifySpeedMode,
 // readWorkerNum, chunkRows). Rechecker is left for the caller (live sync wiring).
 func VerifyOptions(p *model.Project) verify.Options {
@@ -58,22 +45,22 @@ func VerifyOptions(p *model.Project) verify.Options {
 
 // Verify runs FULL_VERIFIER with package verify: chunked hashes on both sides, bisection of
 // mismatching chunks down to rows, differences with their SQL and corrections, persisted in
-// a verification run whose id is kept in project state (VerifyRunStateKey) so that a
+// a verification run whose id is kept in project state (state.VerifyRun) so that a
 // restarted step resumes it. The step finishes with stepInfo.verifyResult CONSISTENT or
 // INCONSISTENT; per-table results also go to the step's table states.
 func Verify(ctx context.Context, env *Env) error {
-	objs, err := ResolveObjects(ctx, env.Project, env.Source)
+	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return err
 	}
 	pid := env.Project.ID
-	runID, err := env.Store.GetState(ctx, pid, VerifyRunStateKey)
+	runID, err := env.Store.GetState(ctx, pid, state.VerifyRun)
 	if err != nil {
 		return err
 	}
 	if runID == nil {
 		runID = []byte(model.NewID("vr"))
-		if err := env.Store.PutState(ctx, pid, VerifyRunStateKey, runID); err != nil {
+		if err := env.Store.PutState(ctx, pid, state.VerifyRun, runID); err != nil {
 			return err
 		}
 	}
@@ -95,7 +82,7 @@ func Verify(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	run, err := v.Run(ctx, string(runID), pid, "FULL", VerifyTables(objs))
+	run, err := v.Run(ctx, string(runID), pid, "FULL", verify.TablesOf(objs))
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	_ "github.com/godwit/godwit/endpoint/mysql" // registers MySQL-family data sources
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/plan"
 	"github.com/godwit/godwit/verify"
 )
 
@@ -241,7 +242,10 @@ func writeCorrectionsFile(ctx context.Context, store meta.VerifyStore, runID, pa
 	return err
 }
 
-// selection resolves the tables to compare and their target names.
+// selection builds the ad-hoc plan of the flags through package plan (the one table
+// selector): --databases and --tables become a transfer mapping, --map-db and --map-table its
+// mapped names (a table moved to another database becomes an entry of its own, listed before
+// its database so that it decides), --map-column the plan entries' column maps.
 func (f *verifyFlags) selection(ctx context.Context, src endpoint.Endpoint) ([]verify.Table, error) {
 	rd, ok := src.(endpoint.SchemaReader)
 	if !ok {
@@ -255,7 +259,8 @@ func (f *verifyFlags) selection(ctx context.Context, src endpoint.Endpoint) ([]v
 		}
 		dbMap[strings.ToLower(s)] = d
 	}
-	tabMap := map[string][2]string{}
+	type tabTarget struct{ db, table, ddb, dtab string }
+	var tabMap []tabTarget
 	for _, m := range f.mapTable {
 		s, d, ok := strings.Cut(m, ":")
 		sdb, stab, ok2 := strings.Cut(s, ".")
@@ -266,7 +271,7 @@ func (f *verifyFlags) selection(ctx context.Context, src endpoint.Endpoint) ([]v
 		if !hasDB {
 			ddb, dtab = "", d
 		}
-		tabMap[strings.ToLower(sdb+"."+stab)] = [2]string{ddb, dtab}
+		tabMap = append(tabMap, tabTarget{sdb, stab, ddb, dtab})
 	}
 	colMap := map[string]map[string]string{}
 	for _, m := range f.mapColumn {
@@ -281,39 +286,48 @@ func (f *verifyFlags) selection(ctx context.Context, src endpoint.Endpoint) ([]v
 		}
 		colMap[t][strings.ToLower(s[i+1:])] = d
 	}
-	var names [][2]string
+	targetDB := func(db string) string { return model.TargetName(db, dbMap[strings.ToLower(db)]) }
+	entry := func(db, table string) model.DbObject {
+		d := model.DbObject{Name: db, MappedName: targetDB(db), Tables: []model.TableObject{{Name: table}}}
+		for _, m := range tabMap {
+			if strings.EqualFold(m.db, db) && strings.EqualFold(m.table, table) {
+				if m.ddb != "" {
+					d.MappedName = m.ddb
+				}
+				d.Tables[0].MappedName = m.dtab
+			}
+		}
+		return d
+	}
+	var tm model.TransferMapping
 	for _, db := range f.databases {
-		ts, err := rd.ListTables(ctx, db)
-		if err != nil {
-			return nil, err
+		for _, m := range tabMap {
+			if strings.EqualFold(m.db, db) {
+				tm.Databases = append(tm.Databases, entry(m.db, m.table))
+			}
 		}
-		for _, t := range ts {
-			names = append(names, [2]string{db, t})
-		}
+	}
+	for _, db := range f.databases {
+		tm.Databases = append(tm.Databases, model.DbObject{Name: db, MappedName: targetDB(db)})
 	}
 	for _, t := range f.tables {
 		db, name, ok := strings.Cut(t, ".")
 		if !ok {
 			return nil, fmt.Errorf("--tables %q: want db.table", t)
 		}
-		names = append(names, [2]string{db, name})
+		tm.Databases = append(tm.Databases, entry(db, name))
 	}
-	out := make([]verify.Table, 0, len(names))
-	for _, n := range names {
-		k := strings.ToLower(n[0] + "." + n[1])
-		ddb, dtab := n[0], n[1]
-		if d, ok := dbMap[strings.ToLower(n[0])]; ok {
-			ddb = d
-		}
-		if m, ok := tabMap[k]; ok {
-			if m[0] != "" {
-				ddb = m[0]
-			}
-			dtab = m[1]
-		}
-		out = append(out, verify.Table{SourceDB: n[0], SourceName: n[1], TargetDB: ddb, TargetName: dtab, ColumnMap: colMap[k]})
+	if len(tm.Databases) == 0 {
+		return nil, nil
 	}
-	return out, nil
+	pl, err := plan.Resolve(ctx, rd, plan.Request{Mapping: tm})
+	if err != nil {
+		return nil, err
+	}
+	for i := range pl.Tables {
+		pl.Tables[i].ColumnMap = colMap[strings.ToLower(pl.Tables[i].Key)]
+	}
+	return verify.TablesOf(pl), nil
 }
 
 // isTerminal reports whether w is a character device.
