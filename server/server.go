@@ -36,6 +36,9 @@ type Config struct {
 	// Version is the binary's version, reported by /api/v1/health; "" means "dev" (what the
 	// binary logs when its version is unset).
 	Version string
+	// NodeID names this server as the owner of the project leases it takes (engine.Options
+	// NodeID); "" = random per process. Servers sharing a metadata store need different ids.
+	NodeID string
 }
 
 // Server is an assembled godwit. Close it to release everything.
@@ -68,7 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir})
+	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir, NodeID: cfg.NodeID})
 	svc := service.New(store, eng, log)
 	svc.SetAlarms(service.NewAlarms(cfg.Alarms, log))
 	version := cfg.Version
