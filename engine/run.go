@@ -8,6 +8,7 @@ import (
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/steps"
 	"github.com/godwit/godwit/stream"
@@ -22,6 +23,9 @@ const (
 	outcomeInterrupted outcome = iota
 	outcomeFinished            // every step finished: FINISHED
 	outcomeFailed              // a step failed (its error is recorded on the step): FAILED
+	// outcomeLost: a write was refused because another node took the project's lease over;
+	// nothing is settled (the new owner runs the project).
+	outcomeLost
 )
 
 // runProject executes the project's unfinished steps in order and reports how it ended; it
@@ -33,8 +37,12 @@ const (
 // until they call Env.Detach, then keep running in the background while the next steps run;
 // the project then stays RUNNING after the last step until it is stopped or a background
 // step fails (which cancels everything and fails the project).
-func (e *Engine) runProject(ctx context.Context, id string) outcome {
+//
+// st is the run's fenced store: every write of the run and of its steps goes through it, and
+// the first write it refuses (another node took the lease) ends the run with outcomeLost.
+func (e *Engine) runProject(ctx context.Context, id string, st meta.Store) outcome {
 	bg := context.WithoutCancel(ctx) // for bookkeeping writes that must land even when cancelled
+	audit := func(level string, step model.StepName, msg string) { auditTo(bg, st, e.now, id, level, step, msg) }
 	p, err := e.store.GetProject(bg, id)
 	if err != nil {
 		e.log.Error("loading project failed", "project", id, "err", err)
@@ -55,24 +63,23 @@ func (e *Engine) runProject(ctx context.Context, id string) outcome {
 	if first == nil {
 		return outcomeFinished
 	}
-	src, dst, sds, dds, err := e.openWithRetry(ctx, p)
+	src, dst, sds, dds, err := e.openWithRetry(ctx, st, p)
 	if err != nil {
-		if e.interrupted(ctx, first) {
+		if e.interrupted(ctx, st, first) {
 			return outcomeInterrupted
 		}
-		e.failStep(bg, p, first, err)
-		return outcomeFailed
+		return e.failStep(bg, st, p, first, err)
 	}
 	defer src.Close()
 	defer dst.Close()
 
 	rctx, rcancel := context.WithCancelCause(ctx)
 	defer rcancel(nil)
-	r := &projectRun{e: e, ctx: ctx, rctx: rctx, cancel: rcancel, p: p, bgDone: make(chan bgResult, len(list))}
+	r := &projectRun{e: e, ctx: ctx, rctx: rctx, cancel: rcancel, p: p, st: st, bgDone: make(chan bgResult, len(list))}
 	defer r.wait()
 	res := stream.NewResources(e.dataDir) // this run's stream resources, shared by its steps
 	newEnv := func(s *model.Step) *steps.Env {
-		env := &steps.Env{Project: p, Store: e.store, Log: e.log.With("project", id), SourceDS: *sds, SinkDS: *dds,
+		env := &steps.Env{Project: p, Store: st, Log: e.log.With("project", id), SourceDS: *sds, SinkDS: *dds,
 			Source: src, Sink: dst, Now: e.now, Step: s, DataDir: e.dataDir, Streams: res}
 		if steps.Continuous(s.Name) {
 			env.Detached = make(chan struct{})
@@ -93,7 +100,7 @@ func (e *Engine) runProject(ctx context.Context, id string) outcome {
 		}
 		env := newEnv(s)
 		if cont && s.Status == steps.DetachedStatus(s.Name) {
-			e.audit(bg, id, "INFO", s.Name, "step resumed in the background")
+			audit("INFO", s.Name, "step resumed in the background")
 			r.background(fn, env)
 			continue
 		}
@@ -103,13 +110,16 @@ func (e *Engine) runProject(ctx context.Context, id string) outcome {
 			s.StartTime = &now
 		}
 		s.FinishTime = nil
-		if err := e.store.UpdateStep(bg, s); err != nil {
+		if err := st.UpdateStep(bg, s); err != nil {
 			e.log.Error("persisting step failed", "project", id, "err", err)
 			r.cancelAll()
 			r.wait()
+			if isLeaseLost(err) {
+				return outcomeLost
+			}
 			return outcomeInterrupted
 		}
-		e.audit(bg, id, "INFO", s.Name, "step started")
+		audit("INFO", s.Name, "step started")
 		done := make(chan error, 1)
 		go func() { done <- e.runStep(rctx, fn, env) }()
 		select {
@@ -122,10 +132,10 @@ func (e *Engine) runProject(ctx context.Context, id string) outcome {
 			}
 			fin := e.now().UTC()
 			env.SetStatus(bg, model.StepFinished, 100)
-			e.audit(bg, id, "INFO", s.Name, fmt.Sprintf("step finished in %s", fin.Sub(*s.StartTime).Round(time.Millisecond)))
+			audit("INFO", s.Name, fmt.Sprintf("step finished in %s", fin.Sub(*s.StartTime).Round(time.Millisecond)))
 		case <-env.Detached: // nil (blocks forever) for steps that are not continuous
 			env.SetStatus(bg, steps.DetachedStatus(s.Name), 100)
-			e.audit(bg, id, "INFO", s.Name, "step reached its steady state and goes on in the background")
+			audit("INFO", s.Name, "step reached its steady state and goes on in the background")
 			r.adopt(env, done)
 		case res := <-r.bgDone:
 			r.bgCount--
@@ -162,6 +172,7 @@ type projectRun struct {
 	rctx    context.Context // child cancelled when a background step fails
 	cancel  context.CancelCauseFunc
 	p       *model.Project
+	st      meta.Store // the run's fenced store
 	bgDone  chan bgResult
 	bgCount int
 	bgEnvs  []*steps.Env
@@ -203,8 +214,7 @@ func (r *projectRun) bgFailed(res bgResult) outcome {
 	r.cancelAll()
 	r.wait()
 	s := res.env.Snapshot()
-	r.e.failStep(context.WithoutCancel(r.ctx), r.p, &s, res.err)
-	return outcomeFailed
+	return r.e.failStep(context.WithoutCancel(r.ctx), r.st, r.p, &s, res.err)
 }
 
 func (r *projectRun) cancelAll() { r.cancel(errBackground) }
@@ -228,15 +238,14 @@ func (r *projectRun) wait() {
 
 // stopped reports whether the run was interrupted (stop or shutdown) and records it.
 func (r *projectRun) stopped(s *model.Step) bool {
-	return r.e.interrupted(r.ctx, s)
+	return r.e.interrupted(r.ctx, r.st, s)
 }
 
 // fail fails step s after the background steps have exited.
 func (r *projectRun) fail(s *model.Step, err error) outcome {
 	r.cancelAll()
 	r.wait()
-	r.e.failStep(context.WithoutCancel(r.ctx), r.p, s, err)
-	return outcomeFailed
+	return r.e.failStep(context.WithoutCancel(r.ctx), r.st, r.p, s, err)
 }
 
 // runStep calls fn, turning a panic into an internal error so one bad step cannot take the
@@ -253,33 +262,42 @@ func (e *Engine) runStep(ctx context.Context, fn steps.Func, env *steps.Env) (er
 }
 
 // interrupted reports whether the run was cancelled (stop or shutdown); after a user stop it
-// records step s SUSPEND (the project's SUSPEND is settled when the run exits).
-func (e *Engine) interrupted(ctx context.Context, s *model.Step) bool {
+// records step s SUSPEND through st (the project's SUSPEND is settled when the run exits).
+func (e *Engine) interrupted(ctx context.Context, st meta.Store, s *model.Step) bool {
 	if ctx.Err() == nil {
 		return false
 	}
 	if errors.Is(context.Cause(ctx), errStopped) {
 		s.Status = model.StepSuspend
-		_ = e.store.UpdateStep(context.WithoutCancel(ctx), s)
+		_ = st.UpdateStep(context.WithoutCancel(ctx), s)
 	}
 	return true
 }
 
-// failStep records step s FAILED with err (the project's FAILED is settled when the run exits).
-func (e *Engine) failStep(ctx context.Context, p *model.Project, s *model.Step, err error) {
+// failStep records step s FAILED with err through st and returns outcomeFailed (the project's
+// FAILED is settled when the run exits). An error that is a lost lease — the step's own write
+// was refused, or this one is — records nothing and returns outcomeLost.
+func (e *Engine) failStep(ctx context.Context, st meta.Store, p *model.Project, s *model.Step, err error) outcome {
+	if isLeaseLost(err) {
+		return outcomeLost
+	}
 	ee := errs.As(err)
 	now := e.now().UTC()
 	s.Status = model.StepFailed
 	s.Error = &model.StepError{Code: ee.Code, Message: ee.FullMessage(), Advice: ee.Advice, Params: ee.Params, FailedTime: now}
-	_ = e.store.UpdateStep(ctx, s)
+	if werr := st.UpdateStep(ctx, s); isLeaseLost(werr) {
+		return outcomeLost
+	}
 	e.log.Error("step failed", "project", p.ID, "step", s.Name, "code", ee.Code, "err", ee.FullMessage())
-	e.audit(ctx, p.ID, "ERROR", s.Name, fmt.Sprintf("[%s] %s", ee.Code, ee.FullMessage()))
+	auditTo(ctx, st, e.now, p.ID, "ERROR", s.Name, fmt.Sprintf("[%s] %s", ee.Code, ee.FullMessage()))
+	return outcomeFailed
 }
 
 // settle records the project status a run ended with; e.mu is held by the caller (the run
 // goroutine, just before it leaves e.running). Only a RUNNING project is changed: the run
-// owns that status and nothing else can have moved it while the run was registered.
-func (e *Engine) settle(ctx context.Context, id string, res outcome, stopped bool) {
+// owns that status and nothing else can have moved it while the run was registered. The write
+// goes through the run's fenced store st, so a run whose lease was lost settles nothing.
+func (e *Engine) settle(ctx context.Context, st meta.Store, id string, res outcome, stopped bool) {
 	now := e.now().UTC()
 	var to model.ProjectStatus
 	var msg string
@@ -293,7 +311,7 @@ func (e *Engine) settle(ctx context.Context, id string, res outcome, stopped boo
 	default:
 		return // shutdown: stays RUNNING, resumed at the next boot
 	}
-	if _, err := e.store.ModifyProject(ctx, id, func(p *model.Project) error {
+	if _, err := st.ModifyProject(ctx, id, func(p *model.Project) error {
 		if p.Status != model.StatusRunning {
 			return errs.IllegalState(id, "settle", string(p.Status), "RUNNING")
 		}
@@ -307,7 +325,7 @@ func (e *Engine) settle(ctx context.Context, id string, res outcome, stopped boo
 		return
 	}
 	if msg != "" {
-		e.audit(ctx, id, "INFO", "", msg)
+		auditTo(ctx, st, e.now, id, "INFO", "", msg)
 	}
 }
 
@@ -316,7 +334,7 @@ func (e *Engine) settle(ctx context.Context, id string, res outcome, stopped boo
 // first retry and every fifth are written to the project log with the cause. Anything else —
 // refused credentials (errs.CodeAccessDenied) above all — fails at once: retrying cannot fix
 // it. When ctx ends the error is ctx's, which the caller treats as an interruption.
-func (e *Engine) openWithRetry(ctx context.Context, p *model.Project) (src, dst endpoint.Endpoint, sds, dds *model.DataSource, err error) {
+func (e *Engine) openWithRetry(ctx context.Context, st meta.Store, p *model.Project) (src, dst endpoint.Endpoint, sds, dds *model.DataSource, err error) {
 	delay := 500 * time.Millisecond
 	deadline := e.now().Add(time.Minute)
 	for attempt := 0; ; attempt++ {
@@ -326,7 +344,7 @@ func (e *Engine) openWithRetry(ctx context.Context, p *model.Project) (src, dst 
 		}
 		e.log.Warn("data source unreachable, retrying", "project", p.ID, "err", err)
 		if attempt%5 == 0 {
-			e.audit(ctx, p.ID, "WARN", "", fmt.Sprintf("data source unreachable, retrying for up to a minute: %s", errs.As(err).FullMessage()))
+			auditTo(ctx, st, e.now, p.ID, "WARN", "", fmt.Sprintf("data source unreachable, retrying for up to a minute: %s", errs.As(err).FullMessage()))
 		}
 		select {
 		case <-time.After(delay):

@@ -76,3 +76,22 @@ func Unsupported(what string) *Error {
 	return New(KindUnsupported, CodeUnsupportedAction, what+" is not supported by godwit",
 		"See docs/API-COMPAT.md for what godwit supports.")
 }
+
+// Ownership of projects (meta.LeaseStore) and engine jobs.
+const (
+	// CodeLeaseLost: a write was refused because the writer's lease on the project was taken
+	// over by another owner (its fencing token is stale). Nothing was written.
+	CodeLeaseLost = "GODWIT-LEASE-0001"
+	// CodeLeaseHeld: the project's lease is held by another live owner (another godwit node).
+	CodeLeaseHeld = "GODWIT-LEASE-0002"
+	// CodeJobBusy: a job of the same kind already runs for the project.
+	CodeJobBusy = "GODWIT-JOB-0001"
+)
+
+// LeaseLost is the error of a write refused by its fencing token.
+func LeaseLost(projectID string, token int64) *Error {
+	return New(KindState, CodeLeaseLost,
+		fmt.Sprintf("the lease on project %s (token %d) was taken over by another owner: write refused", projectID, token),
+		"Another godwit node runs the project now; this node stopped its run. Nothing to do unless that node is unexpected.").
+		With("id", projectID)
+}

@@ -7,6 +7,14 @@
 // lookups of unknown ids return *errs.Error (errs.ProjectNotFound / errs.DataSourceNotFound).
 // Passwords are encrypted at rest by the implementation and returned decrypted only by
 // GetDataSource (for the engine); ListDataSources never fills Password.
+//
+// Ownership (meta/lease.go): a node runs a project only while it holds the project's lease,
+// and every write the run makes to the project's state (steps, chunks, tables, key/value
+// state, verification results, logs, lifecycle writes through ModifyProject) goes through
+// the Fenced view of that lease, so it lands only if the lease's fencing token is still the
+// project's: a node whose lease was taken over can no longer change anything, even if it has
+// not noticed yet. Writes through the plain Store (the API's configuration changes, user
+// lifecycle requests) are not fenced.
 package meta
 
 import (
@@ -20,6 +28,7 @@ import (
 type Store interface {
 	VerifyStore // verification results and diffs (meta/verify.go)
 	OpsStore    // labels, alarms and other API-surface state (meta/ops.go)
+	LeaseStore  // project ownership and fenced writes (meta/lease.go)
 
 	CreateDataSource(ctx context.Context, ds *model.DataSource) error // errs CodeDataSourceDup on name clash
 	GetDataSource(ctx context.Context, id string) (*model.DataSource, error)

@@ -5,11 +5,16 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/godwit/godwit/api"
 	_ "github.com/godwit/godwit/endpoint/mysql" // registers MySQL-family data sources
@@ -36,6 +41,11 @@ type Config struct {
 	// Version is the binary's version, reported by /api/v1/health; "" means "dev" (what the
 	// binary logs when its version is unset).
 	Version string
+	// NodeID names this server as the owner of the project leases it takes (engine.Options
+	// NodeID); "" = the id stored in <DataDir>/node.id (created at random on first start), so
+	// a server restarted after a crash re-acquires its own leases at once instead of waiting
+	// for them to expire. Servers sharing a metadata store need different ids.
+	NodeID string
 }
 
 // Server is an assembled godwit. Close it to release everything.
@@ -68,7 +78,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir})
+	node := cfg.NodeID
+	if node == "" {
+		if node, err = loadNodeID(cfg.DataDir); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir, NodeID: node})
 	svc := service.New(store, eng, log)
 	svc.SetAlarms(service.NewAlarms(cfg.Alarms, log))
 	version := cfg.Version
@@ -113,4 +130,25 @@ func (s *Server) Close() error {
 	s.eng.Close()
 	s.svc.Close()
 	return s.store.Close()
+}
+
+// loadNodeID returns the node id stored in dir/node.id, creating it (random, 0600) if absent.
+func loadNodeID(dir string) (string, error) {
+	path := filepath.Join(dir, "node.id")
+	if b, err := os.ReadFile(path); err == nil {
+		if id := strings.TrimSpace(string(b)); id != "" {
+			return id, nil
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("reading the node id: %w", err)
+	}
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("creating the node id: %w", err)
+	}
+	id := "node-" + hex.EncodeToString(b)
+	if err := os.WriteFile(path, []byte(id+"\n"), secret.PrivateFileMode); err != nil {
+		return "", fmt.Errorf("writing the node id: %w", err)
+	}
+	return id, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/engine"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
@@ -18,7 +19,9 @@ import (
 // precheckTimeout bounds one standalone precheck.
 const precheckTimeout = 2 * time.Minute
 
-// SubmitPrecheck starts a standalone precheck and returns its id.
+// SubmitPrecheck starts a standalone precheck as an engine job and returns its id; Engine.Close
+// cancels it (recorded FAILED with the cancellation). One precheck per stored project at a time
+// (errs.CodeJobBusy otherwise); prechecks of a project body without an id are not exclusive.
 func (s *Service) SubmitPrecheck(ctx context.Context, req PrecheckRequest) (string, error) {
 	var p model.Project
 	switch {
@@ -39,27 +42,36 @@ func (s *Service) SubmitPrecheck(ctx context.Context, req PrecheckRequest) (stri
 	default:
 		return "", errs.Invalid("a precheck needs a projectId or a project body")
 	}
-	run := &PrecheckRun{ID: model.NewID("pc"), ProjectID: req.ProjectID, Status: PrecheckRunning, Items: []endpoint.CheckItem{}, Started: s.now().UTC()}
-	if err := s.savePrecheck(ctx, run); err != nil {
+	job, err := s.eng.ReserveJob(engine.JobPrecheck, req.ProjectID)
+	if err != nil {
 		return "", err
 	}
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), precheckTimeout)
+	run := &PrecheckRun{ID: model.NewID("pc"), ProjectID: req.ProjectID, Status: PrecheckRunning, Items: []endpoint.CheckItem{}, Started: s.now().UTC()}
+	if err := s.savePrecheck(ctx, run); err != nil {
+		job.Abandon()
+		return "", err
+	}
+	_, err = job.Go(run.ID, func(jctx context.Context) error {
+		bctx, cancel := context.WithTimeout(jctx, precheckTimeout)
 		defer cancel()
 		items, err := s.runPrecheck(bctx, &p)
 		now := s.now().UTC()
 		run.Finished = &now
 		if items != nil {
-			run.Status, run.Items = PrecheckFinished, items
+			run.Status, run.Items, err = PrecheckFinished, items, nil
 		} else {
 			run.Status, run.Error = PrecheckFailed, errs.As(err).FullMessage()
 		}
-		if err := s.savePrecheck(context.WithoutCancel(ctx), run); err != nil {
+		if err := s.savePrecheck(context.WithoutCancel(jctx), run); err != nil {
 			s.log.Warn("saving precheck result failed", "precheck", run.ID, "err", err)
 		}
-	}()
+		return err
+	})
+	if err != nil { // the engine closed meanwhile: the precheck never ran
+		run.Status, run.Error = PrecheckFailed, errs.As(err).FullMessage()
+		_ = s.savePrecheck(context.WithoutCancel(ctx), run)
+		return "", err
+	}
 	return run.ID, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
@@ -24,7 +23,6 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	alarms *Alarms
-	bg     sync.WaitGroup // background prechecks
 }
 
 var _ API = (*Service)(nil)
@@ -40,8 +38,9 @@ func (s *Service) SetAlarms(a *Alarms) { s.alarms = a }
 // Alarms returns the alarm evaluator.
 func (s *Service) Alarms() *Alarms { return s.alarms }
 
-// Close waits for background work (standalone prechecks) to end. Call before closing the store.
-func (s *Service) Close() { s.bg.Wait() }
+// Close is kept for the server's shutdown order: background work (standalone prechecks and
+// verifications) runs as engine jobs, which Engine.Close cancels and waits for.
+func (s *Service) Close() {}
 
 // CreateDataSource validates, tests and stores a data source.
 func (s *Service) CreateDataSource(ctx context.Context, ds model.DataSource, skipTest bool) (string, error) {

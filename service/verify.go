@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/engine"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
@@ -115,12 +116,23 @@ func (s *Service) verifySetup(ctx context.Context, p *model.Project) (src, dst e
 	return src, dst, objs, nil
 }
 
-// StartVerify applies corrections if asked, then starts a run in the background.
-func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyRequest) (*VerifyStarted, error) {
+// StartVerify applies corrections if asked, then starts a run as an engine job (cancelled and
+// awaited by Engine.Close, which leaves the run SUSPEND and resumable). A second standalone
+// verification of the project while one runs is refused with errs.CodeJobBusy.
+func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyRequest) (_ *VerifyStarted, err error) {
 	p, err := s.store.GetProject(ctx, projectID)
 	if err != nil {
 		return nil, err
 	}
+	job, err := s.eng.ReserveJob(engine.JobVerify, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			job.Abandon()
+		}
+	}()
 	runs, _, err := s.store.ListVerifyRuns(ctx, projectID, 1, 20)
 	if err != nil {
 		return nil, err
@@ -180,15 +192,36 @@ func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyR
 		}
 	}
 	out.RunID = runID
-	go func() {
+	if _, err := job.Go(runID, func(jctx context.Context) error {
 		defer src.Close()
 		defer dst.Close()
-		bg := context.WithoutCancel(ctx)
-		if _, err := v.Run(bg, runID, projectID, kind, tables); err != nil {
+		_, err := v.Run(jctx, runID, projectID, kind, tables)
+		if err != nil && jctx.Err() != nil {
+			s.suspendVerifyRun(context.WithoutCancel(jctx), runID)
+		} else if err != nil {
 			s.log.Warn("verification run failed", "project", projectID, "run", runID, "err", err)
 		}
-	}()
+		return err
+	}); err != nil {
+		src.Close()
+		dst.Close()
+		return nil, err
+	}
 	return out, nil
+}
+
+// suspendVerifyRun records a verification interrupted by shutdown as SUSPEND (resumable with
+// resume=true and fromRun=runID).
+func (s *Service) suspendVerifyRun(ctx context.Context, runID string) {
+	r, err := s.store.GetVerifyRun(ctx, runID)
+	if err == nil && r.Status == meta.VerifyRunning {
+		r.Status, r.Finished = meta.VerifyStopped, s.now().UTC()
+		r.Message = "interrupted: godwit shut down; resume with resume=true and fromRun=" + runID
+		err = s.store.UpdateVerifyRun(ctx, r)
+	}
+	if err != nil {
+		s.log.Warn("recording an interrupted verification failed", "run", runID, "err", err)
+	}
 }
 
 // CompareObjects compares the project's objects by mapped name.

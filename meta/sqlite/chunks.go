@@ -16,7 +16,7 @@ import (
 // transaction. Each chunk's Table field is ignored in favour of table; an empty Status is
 // stored as PENDING. The project must be live (errs.ProjectNotFound otherwise).
 func (s *Store) SaveChunks(ctx context.Context, projectID string, step model.StepName, table string, chunks []meta.ChunkState) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeFor(ctx, projectID, func(tx *sql.Tx) error {
 		if err := s.projectExists(ctx, tx, projectID); err != nil {
 			return err
 		}
@@ -68,10 +68,24 @@ func (s *Store) ListChunks(ctx context.Context, projectID string, step model.Ste
 
 // FinishChunk marks one chunk DONE with its rows, bytes and result in a single UPDATE. A chunk
 // that is not in the plan returns a KindNotFound error.
+// On a fenced view the UPDATE runs in a write transaction behind the lease check.
 func (s *Store) FinishChunk(ctx context.Context, projectID string, step model.StepName, table string, seq int, rows, bytes int64, result string) error {
-	res, err := s.finishChunk.ExecContext(ctx, meta.ChunkDone, rows, bytes, result, projectID, string(step), table, seq)
+	args := []any{meta.ChunkDone, rows, bytes, result, projectID, string(step), table, seq}
+	var res sql.Result
+	var err error
+	if s.fence == nil {
+		res, err = s.finishChunk.ExecContext(ctx, args...)
+	} else {
+		err = s.writeFor(ctx, projectID, func(tx *sql.Tx) error {
+			st := tx.StmtContext(ctx, s.finishChunk)
+			defer st.Close()
+			var e error
+			res, e = st.ExecContext(ctx, args...)
+			return e
+		})
+	}
 	if err != nil {
-		return dbErr("finish chunk", err)
+		return dbErr("finish chunk", err) // a lease error passes as is
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errs.New(errs.KindNotFound, errs.CodeInternal,
@@ -84,7 +98,7 @@ func (s *Store) FinishChunk(ctx context.Context, projectID string, step model.St
 
 // ResetStepState drops every chunk and table state of (projectID, step) in one transaction.
 func (s *Store) ResetStepState(ctx context.Context, projectID string, step model.StepName) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeFor(ctx, projectID, func(tx *sql.Tx) error {
 		for _, t := range []string{"chunks", "tables_state"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE project_id = ? AND step = ?",
 				projectID, string(step)); err != nil {
@@ -102,7 +116,7 @@ func (s *Store) PutTable(ctx context.Context, t *meta.TableState) error {
 	if updated.IsZero() {
 		updated = time.Now()
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeFor(ctx, t.ProjectID, func(tx *sql.Tx) error {
 		if err := s.projectExists(ctx, tx, t.ProjectID); err != nil {
 			return err
 		}

@@ -21,7 +21,18 @@ func (s *Store) AppendLog(ctx context.Context, e meta.LogEntry) error {
 	if e.Level == "" {
 		e.Level = "INFO"
 	}
-	if _, err := s.insertLog.ExecContext(ctx, e.ProjectID, e.Time.UnixNano(), e.Level, e.Step, e.Message); err != nil {
+	args := []any{e.ProjectID, e.Time.UnixNano(), e.Level, e.Step, e.Message}
+	if s.fence != nil { // behind the lease check
+		return s.writeFor(ctx, e.ProjectID, func(tx *sql.Tx) error {
+			st := tx.StmtContext(ctx, s.insertLog)
+			defer st.Close()
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return dbErr("append log", err)
+			}
+			return nil
+		})
+	}
+	if _, err := s.insertLog.ExecContext(ctx, args...); err != nil {
 		return dbErr("append log", err)
 	}
 	return nil
@@ -76,7 +87,7 @@ func (s *Store) PutState(ctx context.Context, projectID, key string, value []byt
 	if value == nil {
 		value = []byte{}
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeFor(ctx, projectID, func(tx *sql.Tx) error {
 		if err := s.projectExists(ctx, tx, projectID); err != nil {
 			return err
 		}

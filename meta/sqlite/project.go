@@ -68,7 +68,7 @@ func (s *Store) CreateProject(ctx context.Context, p *model.Project, steps []mod
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeFor(ctx, p.ID, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO projects (id, name, type, status, desired, source_id, sink_id,
 			gmt_create, gmt_modified, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.Name, string(p.Type), string(p.Status), string(p.Desired), p.SourceEndpointID, p.SinkEndpointID,
@@ -171,7 +171,7 @@ func (s *Store) ListProjects(ctx context.Context, f meta.ProjectFilter) ([]model
 // is returned as is. DELETED and unknown projects return errs.ProjectNotFound.
 func (s *Store) ModifyProject(ctx context.Context, id string, fn func(p *model.Project) error) (*model.Project, error) {
 	var out *model.Project
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeFor(ctx, id, func(tx *sql.Tx) error {
 		var doc, desired string
 		err := tx.QueryRowContext(ctx, `SELECT doc, desired FROM projects WHERE id = ? AND status <> ?`, id, deleted).
 			Scan(&doc, &desired)
@@ -213,7 +213,7 @@ func (s *Store) ModifyProject(ctx context.Context, id string, fn func(p *model.P
 // DeleteProject marks the project DELETED and removes its steps, chunks, table state, state
 // and logs in one transaction. Unknown or already DELETED projects return errs.ProjectNotFound.
 func (s *Store) DeleteProject(ctx context.Context, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeFor(ctx, id, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE projects SET status = ?, doc = json_set(doc, '$.status', ?)
 			WHERE id = ? AND status <> ?`, deleted, deleted, id, deleted)
 		if err != nil {

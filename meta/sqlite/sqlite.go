@@ -4,9 +4,10 @@
 // Concurrency: all writes go through one connection (SQLite has a single writer anyway, and
 // serialising in the pool avoids SQLITE_BUSY between our own writers); reads use a separate
 // pool of read-only connections that WAL lets run alongside the writer. A write that returns
-// is visible to every read that starts after it. Two processes must not open the same file
-// for writing: busy_timeout makes that merely slow, not corrupt, but it is not a supported
-// deployment (use the PostgreSQL store for several nodes).
+// is visible to every read that starts after it. Several processes (nodes) may open the same
+// file: busy_timeout serialises their writers (slowly), and project ownership is enforced by
+// leases whose fencing token every fenced write checks inside its own write transaction
+// (lease.go), so a node that lost a project's lease cannot write the project any more.
 //
 // The schema is versioned with goose migrations embedded from migrations/*.sql and applied
 // by Open. Timestamps are stored as INTEGER unix nanoseconds in UTC (NULL for the zero time)
@@ -55,6 +56,10 @@ type Store struct {
 	finishChunk *sql.Stmt // on w
 	insertChunk *sql.Stmt // on w, used through tx.Stmt
 	insertLog   *sql.Stmt // on w
+
+	// fence, when set, makes this value a fenced view (meta.LeaseStore.Fenced): every write
+	// transaction first checks the lease (checkFence).
+	fence *meta.Lease
 }
 
 // createPrivate creates the database file 0600 before SQLite opens it (SQLite would create it
@@ -190,7 +195,11 @@ func (s *Store) prepare(ctx context.Context) error {
 }
 
 // Close releases both pools. It does not wait for in-flight calls beyond what database/sql does.
+// On a fenced view it does nothing (the view shares the store's pools).
 func (s *Store) Close() error {
+	if s.fence != nil {
+		return nil
+	}
 	var errList []error
 	for _, st := range []*sql.Stmt{s.finishChunk, s.insertChunk, s.insertLog} {
 		if st != nil {
@@ -204,8 +213,25 @@ func (s *Store) Close() error {
 	return errors.Join(errList...)
 }
 
-// write runs fn in one write transaction on the writer connection and commits it.
+// write runs fn in one write transaction on the writer connection and commits it; on a fenced
+// view the transaction first checks the lease (checkFence) and fn runs only if it holds.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeFor(ctx, "", fn)
+}
+
+// writeFor is write for a write keyed by projectID: a fenced view also refuses it unless
+// projectID is the fenced project.
+func (s *Store) writeFor(ctx context.Context, projectID string, fn func(tx *sql.Tx) error) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := s.checkFence(ctx, tx, projectID); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// writeTx runs fn in one write transaction without the fence check (lease operations).
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return dbErr("begin", err)

@@ -98,7 +98,7 @@ func (s *Store) UpdateStep(ctx context.Context, st *model.Step) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeFor(ctx, st.ProjectID, func(tx *sql.Tx) error {
 		args := append(cols, st.ProjectID, string(st.Name))
 		res, err := tx.ExecContext(ctx, `UPDATE steps SET ord = ?, status = ?, progress = ?, start_time = ?,
 			finish_time = ?, error = ?, info = ? WHERE project_id = ? AND name = ?`, args...)
