@@ -7,8 +7,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/godwit/godwit/endpoint"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 )
 
@@ -23,18 +21,18 @@ type API interface {
 	// "Connectivity test failed" (an OMS client fact).
 	CreateDataSource(ctx context.Context, ds model.DataSource, skipTest bool) (string, error)
 	GetDataSource(ctx context.Context, id string) (*model.DataSource, error) // Password always empty
-	ListDataSources(ctx context.Context, f meta.DataSourceFilter) ([]model.DataSource, int64, error)
+	ListDataSources(ctx context.Context, f DataSourceFilter) ([]model.DataSource, int64, error)
 	DeleteDataSource(ctx context.Context, id string) error
 
 	// CreateProject validates p (endpoints exist, names, filters parse) and stores it in INIT.
 	CreateProject(ctx context.Context, p model.Project) (string, error)
 	GetProject(ctx context.Context, id string) (*ProjectView, error)
-	ListProjects(ctx context.Context, f meta.ProjectFilter) ([]ProjectView, int64, error)
+	ListProjects(ctx context.Context, f ProjectFilter) ([]ProjectView, int64, error)
 	Steps(ctx context.Context, id string) ([]model.Step, error)
 	Progress(ctx context.Context, id string) (*Progress, error)
-	Tables(ctx context.Context, id string, step model.StepName) ([]meta.TableState, error)
-	Logs(ctx context.Context, f meta.LogFilter) ([]meta.LogEntry, int64, error)
-	PrecheckResult(ctx context.Context, id string) ([]endpoint.CheckItem, error)
+	Tables(ctx context.Context, id string, step model.StepName) ([]TableState, error)
+	Logs(ctx context.Context, f LogFilter) ([]LogEntry, int64, error)
+	PrecheckResult(ctx context.Context, id string) ([]CheckItem, error)
 
 	// Lifecycle; illegal transitions return errs KindState (OMS rules, see oms-v2.md §8).
 	StartProject(ctx context.Context, id string) error   // INIT → RUNNING

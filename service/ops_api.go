@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/godwit/godwit/endpoint"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 )
 
@@ -57,9 +55,9 @@ type OpsAPI interface {
 	GetAlarmRule(ctx context.Context, projectID string) (*AlarmRule, error) // nil, nil when none
 
 	// Documents are opaque JSON objects adapters keep (DRS jobs). They never hold passwords.
-	PutDocument(ctx context.Context, o *meta.Object) error
-	GetDocument(ctx context.Context, kind, id string) (*meta.Object, error)
-	ListDocuments(ctx context.Context, f meta.ObjectFilter) ([]meta.Object, int64, error)
+	PutDocument(ctx context.Context, o *Document) error
+	GetDocument(ctx context.Context, kind, id string) (*Document, error)
+	ListDocuments(ctx context.Context, f DocumentFilter) ([]Document, int64, error)
 	DeleteDocument(ctx context.Context, kind, id string) error
 }
 
@@ -113,13 +111,13 @@ const (
 
 // PrecheckRun is a submitted precheck and, once done, its items.
 type PrecheckRun struct {
-	ID        string               `json:"id"`
-	ProjectID string               `json:"projectId,omitempty"`
-	Status    string               `json:"status"` // RUNNING | FINISHED (items decide pass/fail) | FAILED (could not run)
-	Items     []endpoint.CheckItem `json:"items"`
-	Error     string               `json:"error,omitempty"`
-	Started   time.Time            `json:"started"`
-	Finished  *time.Time           `json:"finished,omitempty"`
+	ID        string      `json:"id"`
+	ProjectID string      `json:"projectId,omitempty"`
+	Status    string      `json:"status"` // RUNNING | FINISHED (items decide pass/fail) | FAILED (could not run)
+	Items     []CheckItem `json:"items"`
+	Error     string      `json:"error,omitempty"`
+	Started   time.Time   `json:"started"`
+	Finished  *time.Time  `json:"finished,omitempty"`
 }
 
 // Passed reports whether a finished run has no FAILED item.
@@ -128,7 +126,7 @@ func (r *PrecheckRun) Passed() bool {
 		return false
 	}
 	for _, it := range r.Items {
-		if it.Status == endpoint.CheckFailed {
+		if it.Status == CheckFailed {
 			return false
 		}
 	}

@@ -3,9 +3,6 @@ package service
 import (
 	"context"
 	"io"
-
-	"github.com/godwit/godwit/meta"
-	"github.com/godwit/godwit/verify"
 )
 
 // VerifyAPI is the verification part of the service contract (runs, results, diffs,
@@ -13,13 +10,13 @@ import (
 // latest run (FULL_VERIFIER's, or a later re-check).
 type VerifyAPI interface {
 	// VerifyRuns lists a project's verification runs, newest first.
-	VerifyRuns(ctx context.Context, projectID string, page, size int) ([]meta.VerifyRun, int64, error)
+	VerifyRuns(ctx context.Context, projectID string, page, size int) ([]VerifyRun, int64, error)
 	// VerifyRun returns one run of the project; errs KindNotFound when there is none.
-	VerifyRun(ctx context.Context, projectID, runID string) (*meta.VerifyRun, error)
+	VerifyRun(ctx context.Context, projectID, runID string) (*VerifyRun, error)
 	// VerifyTables lists per-table results of a run (f.RunID "" = latest).
-	VerifyTables(ctx context.Context, projectID string, f meta.VerifyTableFilter) ([]meta.VerifyTable, int64, error)
+	VerifyTables(ctx context.Context, projectID string, f VerifyTableFilter) ([]VerifyTable, int64, error)
 	// VerifyDiffs lists row differences of a run (f.RunID "" = latest), with their SQL.
-	VerifyDiffs(ctx context.Context, projectID string, f meta.VerifyDiffFilter) ([]meta.VerifyDiff, int64, error)
+	VerifyDiffs(ctx context.Context, projectID string, f VerifyDiffFilter) ([]VerifyDiff, int64, error)
 	// VerifyCorrections writes the run's correction script (one statement per line) to w.
 	VerifyCorrections(ctx context.Context, projectID, runID string, w io.Writer) error
 	// StartVerify starts a verification run of the project in the background and returns
@@ -28,7 +25,7 @@ type VerifyAPI interface {
 	StartVerify(ctx context.Context, projectID string, req VerifyRequest) (*VerifyStarted, error)
 	// CompareObjects compares databases, tables, views, columns and indexes of the project's
 	// selection on both sides by mapped name.
-	CompareObjects(ctx context.Context, projectID string) (*verify.ObjectReport, error)
+	CompareObjects(ctx context.Context, projectID string) (*ObjectReport, error)
 }
 
 // VerifyRequest says what StartVerify does.

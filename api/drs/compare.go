@@ -8,10 +8,8 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/service"
-	"github.com/godwit/godwit/verify"
 )
 
 // Comparison results (drs-v5.md §8). godwit answers every comparison from the job project's
@@ -180,7 +178,7 @@ func (h *Handler) verifyState(ctx context.Context, v *service.ProjectView) (*ver
 
 // verifyTablesOf reads FULL_VERIFIER's table states (steps.VerifyTableExtra), sorted by
 // source table.
-func verifyTablesOf(ts []meta.TableState) []verifyTable {
+func verifyTablesOf(ts []service.TableState) []verifyTable {
 	var out []verifyTable
 	for _, t := range ts {
 		var x struct {
@@ -199,8 +197,8 @@ func verifyTablesOf(ts []meta.TableState) []verifyTable {
 		}
 		vt := verifyTable{SrcDB: sdb, SrcTable: stab, DstDB: ddb, DstTable: dtab,
 			SrcRows: x.SrcRows, DstRows: x.DstRows, Result: strings.ToUpper(x.Result), MismatchChunks: len(x.MismatchChunks)}
-		if x.ResultType != "" && !verify.Compared(x.ResultType) {
-			vt.Uncompared, vt.Message = verify.DRSStatus(meta.VerifyFinished, x.ResultType), x.Message
+		if x.ResultType != "" && !service.VerifyCompared(x.ResultType) {
+			vt.Uncompared, vt.Message = service.VerifyDRSStatus(service.VerifyFinished, x.ResultType), x.Message
 		}
 		out = append(out, vt)
 	}
@@ -212,7 +210,7 @@ func verifyTablesOf(ts []meta.TableState) []verifyTable {
 func (vs *verifyState) tableCounts() (src, dst int64) {
 	for _, t := range vs.tables {
 		src++
-		if t.Result != "" && t.Uncompared != verify.DRSStatus(meta.VerifyFinished, verify.TargetTableNotExist) {
+		if t.Result != "" && t.Uncompared != service.VerifyDRSStatus(service.VerifyFinished, service.VerifyTargetTableNotExist) {
 			dst++
 		}
 	}
@@ -423,5 +421,3 @@ func abs(n int64) int64 {
 	}
 	return n
 }
-
-var _ = meta.KindDRSJob

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/service"
 )
@@ -231,7 +230,7 @@ func (h *Handler) logs(r *http.Request, d *jobDoc) ([]LogInfo, error) {
 	if d.ProjectID == "" {
 		return out, nil
 	}
-	entries, _, err := h.svc.Logs(r.Context(), meta.LogFilter{ProjectID: d.ProjectID, Level: level, Page: 1, Size: offset + limit})
+	entries, _, err := h.svc.Logs(r.Context(), service.LogFilter{ProjectID: d.ProjectID, Level: level, Page: 1, Size: offset + limit})
 	if err != nil {
 		if errs.As(err).Kind == errs.KindNotFound {
 			return out, nil

@@ -11,7 +11,6 @@ import (
 
 	"github.com/godwit/godwit/api/internal/httpx"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/service"
 )
@@ -74,7 +73,7 @@ func (h *Handler) loadJob(ctx context.Context, pid, id string) (*jobDoc, error) 
 	if len(id) > 64 {
 		return nil, jobNotFound(id)
 	}
-	o, err := h.svc.GetDocument(ctx, meta.KindDRSJob, id)
+	o, err := h.svc.GetDocument(ctx, service.DocDRSJob, id)
 	if err != nil {
 		if errs.As(err).Kind == errs.KindNotFound {
 			return nil, jobNotFound(id)
@@ -99,7 +98,7 @@ func (h *Handler) saveJob(ctx context.Context, d *jobDoc) error {
 	if err != nil {
 		return err
 	}
-	return h.svc.PutDocument(ctx, &meta.Object{Kind: meta.KindDRSJob, ID: d.ID, ProjectID: d.ProjectID, Name: d.name(), Doc: b, GmtCreate: d.Created})
+	return h.svc.PutDocument(ctx, &service.Document{Kind: service.DocDRSJob, ID: d.ID, ProjectID: d.ProjectID, Name: d.name(), Doc: b, GmtCreate: d.Created})
 }
 
 // view returns the job's project, or nil before the job started.

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/service"
 )
@@ -214,7 +213,7 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) error {
 	if sortDir != "" && sortDir != "asc" && sortDir != "desc" {
 		return invalid("sort_dir must be asc or desc")
 	}
-	objs, _, err := h.svc.ListDocuments(r.Context(), meta.ObjectFilter{Kind: meta.KindDRSJob})
+	objs, _, err := h.svc.ListDocuments(r.Context(), service.DocumentFilter{Kind: service.DocDRSJob})
 	if err != nil {
 		return err
 	}
@@ -501,7 +500,7 @@ func (h *Handler) remove(ctx context.Context, d *jobDoc) error {
 			return err
 		}
 	}
-	return h.svc.DeleteDocument(ctx, meta.KindDRSJob, d.ID)
+	return h.svc.DeleteDocument(ctx, service.DocDRSJob, d.ID)
 }
 
 func (h *Handler) deleteJob(w http.ResponseWriter, r *http.Request) error {

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/api/internal/httpx"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/service"
 )
 
 // DataSource is the native data source JSON. It never has a password.
@@ -79,7 +79,7 @@ func (h *Handler) listDataSources(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	list0, total, err := h.svc.ListDataSources(r.Context(), meta.DataSourceFilter{
+	list0, total, err := h.svc.ListDataSources(r.Context(), service.DataSourceFilter{
 		SearchKey: r.URL.Query().Get("search"), Types: multi(r, "type"), Page: page, Size: size,
 		SortField: "gmtCreate",
 	})

@@ -10,7 +10,6 @@ import (
 	"github.com/godwit/godwit/api/internal/httpx"
 	"github.com/godwit/godwit/api/shape"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/service"
 )
@@ -91,7 +90,7 @@ func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	views, total, err := h.svc.ListProjects(r.Context(), meta.ProjectFilter{
+	views, total, err := h.svc.ListProjects(r.Context(), service.ProjectFilter{
 		SearchKey: r.URL.Query().Get("search"), Statuses: multi(r, "status"),
 		Type: strings.ToUpper(r.URL.Query().Get("type")), Page: page, Size: size, SortField: "gmtCreate",
 	})
@@ -213,7 +212,7 @@ func (h *Handler) logs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	entries, total, err := h.svc.Logs(r.Context(), meta.LogFilter{
+	entries, total, err := h.svc.Logs(r.Context(), service.LogFilter{
 		ProjectID: r.PathValue("id"), Level: strings.ToUpper(r.URL.Query().Get("level")), Page: page, Size: size,
 	})
 	if err != nil {

@@ -7,9 +7,7 @@ import (
 
 	"github.com/godwit/godwit/api/internal/httpx"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/service"
-	"github.com/godwit/godwit/verify"
 )
 
 func init() {
@@ -75,7 +73,7 @@ func rfc3339(t time.Time) *string {
 	return &s
 }
 
-func verifyRunJSON(r meta.VerifyRun) VerifyRun {
+func verifyRunJSON(r service.VerifyRun) VerifyRun {
 	out := VerifyRun{ID: r.ID, Kind: r.Kind, Status: r.Status, Tables: r.Tables, Diffs: r.Diffs, Message: r.Message,
 		Started: rfc3339(r.Started), Finished: rfc3339(r.Finished)}
 	if r.Result != "" {
@@ -143,7 +141,7 @@ func (h *Handler) verifyTables(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ts, total, err := h.svc.VerifyTables(r.Context(), r.PathValue("id"), meta.VerifyTableFilter{RunID: runParam(r),
+	ts, total, err := h.svc.VerifyTables(r.Context(), r.PathValue("id"), service.VerifyTableFilter{RunID: runParam(r),
 		Statuses: multi(r, "status"), Page: page, Size: size})
 	if err != nil {
 		return err
@@ -151,7 +149,7 @@ func (h *Handler) verifyTables(w http.ResponseWriter, r *http.Request) error {
 	out := list[VerifyTable]{Items: make([]VerifyTable, 0, len(ts)), Total: total, Page: page, Size: size}
 	for _, t := range ts {
 		out.Items = append(out.Items, VerifyTable{Table: t.Table, Target: t.Target, Status: t.Status, Result: t.Result,
-			DRSStatus: verify.DRSStatus(t.Status, t.Result), SourceRows: t.SourceRows, TargetRows: t.TargetRows,
+			DRSStatus: service.VerifyDRSStatus(t.Status, t.Result), SourceRows: t.SourceRows, TargetRows: t.TargetRows,
 			OnlyInSource: t.OnlyInSource, OnlyInTarget: t.OnlyInTarget, Different: t.Different, Chunks: t.Chunks,
 			ChunksDone: t.ChunksDone, Message: t.Message})
 	}
@@ -166,11 +164,11 @@ func (h *Handler) verifyDiffs(w http.ResponseWriter, r *http.Request) error {
 	}
 	kind := strings.ToUpper(r.URL.Query().Get("kind"))
 	switch kind {
-	case "", meta.DiffOnlyInSource, meta.DiffOnlyInTarget, meta.DiffDifferent:
+	case "", service.DiffOnlyInSource, service.DiffOnlyInTarget, service.DiffDifferent:
 	default:
 		return errs.Invalid("kind must be ONLY_IN_SOURCE, ONLY_IN_TARGET or DIFFERENT, got %q", kind)
 	}
-	ds, total, err := h.svc.VerifyDiffs(r.Context(), r.PathValue("id"), meta.VerifyDiffFilter{RunID: runParam(r),
+	ds, total, err := h.svc.VerifyDiffs(r.Context(), r.PathValue("id"), service.VerifyDiffFilter{RunID: runParam(r),
 		Table: r.URL.Query().Get("table"), Kind: kind, Page: page, Size: size})
 	if err != nil {
 		return err

@@ -7,8 +7,8 @@ import (
 	"github.com/godwit/godwit/api/internal/httpx"
 	"github.com/godwit/godwit/api/shape"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/service"
 )
 
 // mysqlDataSource is one MySQL data source as CreateMySQLDataSource and each half of
@@ -178,7 +178,7 @@ func (h *Handler) listDataSource(w http.ResponseWriter, r *http.Request, body []
 	for _, t := range append(req.Types, req.Type...) {
 		types = append(types, strings.TrimSuffix(strings.ToUpper(t), "_PUBLIC"))
 	}
-	list, total, err := h.svc.ListDataSources(r.Context(), meta.DataSourceFilter{
+	list, total, err := h.svc.ListDataSources(r.Context(), service.DataSourceFilter{
 		SearchKey: req.SearchKey, Types: types, Page: num, Size: size, SortField: sf, Asc: asc,
 	})
 	if err != nil {

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/service"
 )
 
 type nameRequest struct {
@@ -74,7 +74,7 @@ func projectsByLabel(start bool) func(*Handler, http.ResponseWriter, *http.Reque
 		if !start {
 			want, call = model.StatusRunning, h.svc.StopProject
 		}
-		views, _, err := h.svc.ListProjects(r.Context(), meta.ProjectFilter{LabelIDs: []string{id}, Statuses: []string{string(want)}})
+		views, _, err := h.svc.ListProjects(r.Context(), service.ProjectFilter{LabelIDs: []string{id}, Statuses: []string{string(want)}})
 		if err != nil {
 			return err
 		}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/service"
 )
 
 // ListProjectLogs is a godwit extension of the OMS surface (OMS shows logs only in its
@@ -79,7 +79,7 @@ func (h *Handler) listProjectLogs(w http.ResponseWriter, r *http.Request, body [
 	if e != nil {
 		return e
 	}
-	logs, total, err := h.svc.Logs(r.Context(), meta.LogFilter{ProjectID: trimmed(req.ID), Level: level, Since: since, Until: until, Page: num, Size: size})
+	logs, total, err := h.svc.Logs(r.Context(), service.LogFilter{ProjectID: trimmed(req.ID), Level: level, Since: since, Until: until, Page: num, Size: size})
 	if err != nil {
 		return err
 	}

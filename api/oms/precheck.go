@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/api/shape"
-	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/service"
 )
@@ -89,7 +88,7 @@ func RenderPrecheck(run *service.PrecheckRun) PrecheckResult {
 }
 
 // RenderCheckItem renders one check item.
-func RenderCheckItem(it endpoint.CheckItem) PrecheckItem {
+func RenderCheckItem(it service.CheckItem) PrecheckItem {
 	side := strings.ToUpper(it.Side)
 	return PrecheckItem{Name: it.Name, EndpointType: side, CheckType: checkType(it.Name), Status: string(it.Status),
 		Message: it.Message, Advice: nilIfEmpty(it.Advice), Skippable: it.Skippable, Role: side}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/godwit/godwit/api/shape"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/service"
 )
@@ -42,7 +41,7 @@ type listProjectsRequest struct {
 	NeedRelatedInfo     *bool    `json:"needRelatedInfo"`
 }
 
-// listProjects pages projects. Endpoint-type filters are not part of meta.ProjectFilter, so
+// listProjects pages projects. Endpoint-type filters are not part of service.ProjectFilter, so
 // when one is given the adapter lists every match of the other filters and filters and
 // pages in memory.
 func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request, body []byte) error {
@@ -57,7 +56,7 @@ func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request, body []by
 	if len(req.LabelIDs) > shape.MaxLabels {
 		return errs.Invalid("labelIds has %d entries; at most %d are allowed", len(req.LabelIDs), shape.MaxLabels)
 	}
-	f := meta.ProjectFilter{
+	f := service.ProjectFilter{
 		SearchKey: req.SearchKey, Type: strings.ToUpper(req.Type), Statuses: upper(req.Status),
 		LabelIDs: req.LabelIDs, Page: num, Size: size, SortField: sf, Asc: asc,
 	}

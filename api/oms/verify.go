@@ -8,8 +8,7 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta"
-	"github.com/godwit/godwit/verify"
+	"github.com/godwit/godwit/service"
 )
 
 func init() {
@@ -77,13 +76,13 @@ type FullVerifyResult struct {
 	FullVerifyTableStatistics []FullVerifyTableStatistic `json:"fullVerifyTableStatistics"`
 }
 
-func omsVerifyStatus(t meta.VerifyTable) string {
+func omsVerifyStatus(t service.VerifyTable) string {
 	switch {
-	case t.Result == verify.RuntimeException:
+	case t.Result == service.VerifyRuntimeException:
 		return "ERROR"
-	case t.Status == meta.VerifyFinished:
+	case t.Status == service.VerifyFinished:
 		return "FINISHED"
-	case t.Status == meta.VerifyStopped:
+	case t.Status == service.VerifyStopped:
 		return "SUSPEND"
 	}
 	return "RUNNING"
@@ -121,7 +120,7 @@ func (h *Handler) listProjectFullVerifyResult(w http.ResponseWriter, r *http.Req
 		return err
 	}
 	out.DifferentNumber = run.Diffs
-	ts, _, err := h.svc.VerifyTables(ctx, req.ProjectID, meta.VerifyTableFilter{RunID: run.ID,
+	ts, _, err := h.svc.VerifyTables(ctx, req.ProjectID, service.VerifyTableFilter{RunID: run.ID,
 		SourceSchemas: req.SourceSchemas, DestSchemas: req.DestSchemas})
 	if err != nil {
 		return err
@@ -136,16 +135,16 @@ func (h *Handler) listProjectFullVerifyResult(w http.ResponseWriter, r *http.Req
 		sdb, stab, _ := strings.Cut(t.Table, ".")
 		ddb, dtab, _ := strings.Cut(t.Target, ".")
 		progress := "100"
-		if t.Status != meta.VerifyFinished && t.Chunks > 0 {
+		if t.Status != service.VerifyFinished && t.Chunks > 0 {
 			progress = strconv.Itoa(t.ChunksDone * 100 / t.Chunks)
 		}
 		n := t.OnlyInSource + t.OnlyInTarget + t.Different
 		desc := "consistent"
 		if n > 0 {
 			desc = fmt.Sprintf("%d rows differ", n)
-		} else if !verify.IsConsistent(t.Result) && t.Message != "" {
+		} else if !service.VerifyIsConsistent(t.Result) && t.Message != "" {
 			desc = t.Message
-		} else if !verify.IsConsistent(t.Result) && t.Result != "" {
+		} else if !service.VerifyIsConsistent(t.Result) && t.Result != "" {
 			desc = strings.ToLower(strings.ReplaceAll(t.Result, "_", " ")) // never "consistent" for a table that is not
 		}
 		all = append(all, FullVerifyTableStatistic{SourceTableName: stab, SourceSchemaName: sdb, DestTableName: dtab,
@@ -193,7 +192,7 @@ type FullVerifyCorrection struct {
 }
 
 // diffPage decodes a listing request and returns a page of the run's differences.
-func (h *Handler) diffPage(r *http.Request, body []byte) ([]meta.VerifyDiff, *page, error) {
+func (h *Handler) diffPage(r *http.Request, body []byte) ([]service.VerifyDiff, *page, error) {
 	var req verifyListRequest
 	if e := Decode(body, &req); e != nil {
 		return nil, nil, e
@@ -207,7 +206,7 @@ func (h *Handler) diffPage(r *http.Request, body []byte) ([]meta.VerifyDiff, *pa
 	}
 	kind := strings.ToUpper(req.Type)
 	switch kind {
-	case "", meta.DiffOnlyInSource, meta.DiffOnlyInTarget, meta.DiffDifferent:
+	case "", service.DiffOnlyInSource, service.DiffOnlyInTarget, service.DiffDifferent:
 	default:
 		return nil, nil, errs.Invalid("type must be ONLY_IN_SOURCE, ONLY_IN_TARGET or DIFFERENT, got %q", req.Type)
 	}
@@ -218,7 +217,7 @@ func (h *Handler) diffPage(r *http.Request, body []byte) ([]meta.VerifyDiff, *pa
 		}
 		table = req.SourceSchemaName + "." + req.SourceTableName
 	}
-	ds, total, err := h.svc.VerifyDiffs(r.Context(), req.ProjectID, meta.VerifyDiffFilter{RunID: req.RunID, Table: table,
+	ds, total, err := h.svc.VerifyDiffs(r.Context(), req.ProjectID, service.VerifyDiffFilter{RunID: req.RunID, Table: table,
 		Kind: kind, Page: num, Size: size})
 	if err != nil {
 		if noRunYet(r.Context(), h, req.ProjectID, err) {

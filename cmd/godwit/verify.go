@@ -14,12 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/godwit/godwit/endpoint"
-	_ "github.com/godwit/godwit/endpoint/mysql" // registers MySQL-family data sources
-	"github.com/godwit/godwit/meta"
+	_ "github.com/godwit/godwit/endpoint/mysql" // registers MySQL-family data sources (wiring only)
 	"github.com/godwit/godwit/model"
-	"github.com/godwit/godwit/plan"
-	"github.com/godwit/godwit/verify"
+	"github.com/godwit/godwit/service"
 )
 
 // verifyFlags are the flags of `godwit verify`.
@@ -156,58 +153,45 @@ func (a *app) runVerify(ctx context.Context, f *verifyFlags) error {
 	if err != nil {
 		return err
 	}
-	src, err := endpoint.Open(ctx, sds, endpoint.Options{MaxConns: 2*f.workers + 2})
+	sel, colMap, err := f.selection()
 	if err != nil {
 		return err
 	}
-	defer src.Close()
-	dst, err := endpoint.Open(ctx, dds, endpoint.Options{MaxConns: 2*f.workers + 2})
-	if err != nil {
-		return err
-	}
-	defer dst.Close()
-	tables, err := f.selection(ctx, src)
-	if err != nil {
-		return err
-	}
-	if len(tables) == 0 {
+	if len(sel.Databases) == 0 {
 		return fmt.Errorf("nothing to compare: pass --databases or --tables")
 	}
-	opt := verify.Options{ChunkRows: f.chunkRows, LeafRows: f.leafRows, GoHash: f.goHash, MaxStoredDiffs: f.maxDiffs}.
+	opt := service.VerifyOptions{ChunkRows: f.chunkRows, LeafRows: f.leafRows, GoHash: f.goHash, MaxStoredDiffs: f.maxDiffs}.
 		SpeedMode(f.speed, f.workers)
 	bars := newVerifyBars(ctx, a.stderr, f.plain || !isTerminal(a.stderr))
 	opt.Progress = bars.update
-	store := verify.NewMemStore()
-	v, err := verify.New(src, dst, store, opt)
+	v, err := service.NewStandaloneVerifier(ctx, service.StandaloneVerifyRequest{Source: sds, Target: dds,
+		Selection: sel, ColumnMaps: colMap, MaxConns: 2*f.workers + 2, Options: opt})
 	if err != nil {
+		bars.done()
 		return err
 	}
-	run, err := v.Run(ctx, "cli", "", "FULL", tables)
+	defer v.Close()
+	if v.Tables() == 0 {
+		bars.done()
+		return fmt.Errorf("nothing to compare: pass --databases or --tables")
+	}
+	run, err := v.Run(ctx)
 	bars.done()
 	if err != nil {
 		return err
 	}
 	rep := &verifyReport{Run: run}
 	if f.corrections != "" {
-		if err := writeCorrectionsFile(ctx, store, run.ID, f.corrections); err != nil {
+		if err := writeCorrectionsFile(ctx, v, run.ID, f.corrections); err != nil {
 			return err
 		}
 	}
-	if f.apply && run.Result != verify.Consistent {
-		n, err := verify.ApplyCorrections(ctx, dst, store, run.ID)
-		if err != nil {
-			return err
-		}
-		rep.Applied = n
-		again, err := verify.InconsistentTables(ctx, store, run.ID, tables)
-		if err != nil {
-			return err
-		}
-		if rep.Recheck, err = v.Run(ctx, "cli-recheck", "", "RECHECK", again); err != nil {
+	if f.apply && run.Result != service.VerifyConsistent {
+		if rep.Applied, rep.Recheck, err = v.ApplyAndRecheck(ctx, run.ID); err != nil {
 			return err
 		}
 	}
-	if err := rep.fill(ctx, store); err != nil {
+	if err := rep.fill(ctx, v); err != nil {
 		return err
 	}
 	if a.json() {
@@ -216,20 +200,20 @@ func (a *app) runVerify(ctx context.Context, f *verifyFlags) error {
 	} else {
 		rep.text(a.stdout, f.show)
 	}
-	if rep.final() != verify.Consistent {
+	if rep.final() != service.VerifyConsistent {
 		return &exitError{code: 2}
 	}
 	return nil
 }
 
-func writeCorrectionsFile(ctx context.Context, store meta.VerifyStore, runID, path string) error {
+func writeCorrectionsFile(ctx context.Context, v *service.StandaloneVerifier, runID, path string) error {
 	fh, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(fh)
 	fmt.Fprintln(w, "-- godwit verify: statements that make the target equal to the source")
-	err = verify.WriteCorrections(ctx, store, runID, func(s string) error {
+	err = v.WriteCorrections(ctx, runID, func(s string) error {
 		_, err := w.WriteString(s + "\n")
 		return err
 	})
@@ -242,20 +226,17 @@ func writeCorrectionsFile(ctx context.Context, store meta.VerifyStore, runID, pa
 	return err
 }
 
-// selection builds the ad-hoc plan of the flags through package plan (the one table
-// selector): --databases and --tables become a transfer mapping, --map-db and --map-table its
-// mapped names (a table moved to another database becomes an entry of its own, listed before
-// its database so that it decides), --map-column the plan entries' column maps.
-func (f *verifyFlags) selection(ctx context.Context, src endpoint.Endpoint) ([]verify.Table, error) {
-	rd, ok := src.(endpoint.SchemaReader)
-	if !ok {
-		return nil, fmt.Errorf("the source cannot list its tables")
-	}
+// selection turns the flags into the selection the standalone verifier resolves through
+// package plan (the one table selector): --databases and --tables become a transfer mapping,
+// --map-db and --map-table its mapped names (a table moved to another database becomes an
+// entry of its own, listed before its database so that it decides), --map-column the column
+// maps of the plan's entries (source "db.table" → column → target column, lower-case keys).
+func (f *verifyFlags) selection() (model.TransferMapping, map[string]map[string]string, error) {
 	dbMap := map[string]string{}
 	for _, m := range f.mapDB {
 		s, d, ok := strings.Cut(m, ":")
 		if !ok || s == "" || d == "" {
-			return nil, fmt.Errorf("--map-db %q: want src:dst", m)
+			return model.TransferMapping{}, nil, fmt.Errorf("--map-db %q: want src:dst", m)
 		}
 		dbMap[strings.ToLower(s)] = d
 	}
@@ -265,7 +246,7 @@ func (f *verifyFlags) selection(ctx context.Context, src endpoint.Endpoint) ([]v
 		s, d, ok := strings.Cut(m, ":")
 		sdb, stab, ok2 := strings.Cut(s, ".")
 		if !ok || !ok2 || d == "" {
-			return nil, fmt.Errorf("--map-table %q: want db.table:table2 or db.table:db2.table2", m)
+			return model.TransferMapping{}, nil, fmt.Errorf("--map-table %q: want db.table:table2 or db.table:db2.table2", m)
 		}
 		ddb, dtab, hasDB := strings.Cut(d, ".")
 		if !hasDB {
@@ -278,7 +259,7 @@ func (f *verifyFlags) selection(ctx context.Context, src endpoint.Endpoint) ([]v
 		s, d, ok := strings.Cut(m, ":")
 		i := strings.LastIndexByte(s, '.')
 		if !ok || i <= 0 || d == "" {
-			return nil, fmt.Errorf("--map-column %q: want db.table.col:col2", m)
+			return model.TransferMapping{}, nil, fmt.Errorf("--map-column %q: want db.table.col:col2", m)
 		}
 		t := strings.ToLower(s[:i])
 		if colMap[t] == nil {
@@ -313,21 +294,11 @@ func (f *verifyFlags) selection(ctx context.Context, src endpoint.Endpoint) ([]v
 	for _, t := range f.tables {
 		db, name, ok := strings.Cut(t, ".")
 		if !ok {
-			return nil, fmt.Errorf("--tables %q: want db.table", t)
+			return model.TransferMapping{}, nil, fmt.Errorf("--tables %q: want db.table", t)
 		}
 		tm.Databases = append(tm.Databases, entry(db, name))
 	}
-	if len(tm.Databases) == 0 {
-		return nil, nil
-	}
-	pl, err := plan.Resolve(ctx, rd, plan.Request{Mapping: tm})
-	if err != nil {
-		return nil, err
-	}
-	for i := range pl.Tables {
-		pl.Tables[i].ColumnMap = colMap[strings.ToLower(pl.Tables[i].Key)]
-	}
-	return verify.TablesOf(pl), nil
+	return tm, colMap, nil
 }
 
 // isTerminal reports whether w is a character device.

@@ -11,30 +11,26 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/godwit/godwit/meta"
-	"github.com/godwit/godwit/verify"
+	"github.com/godwit/godwit/service"
 )
 
 // verifyReport is what `godwit verify` prints.
 type verifyReport struct {
-	Run     *meta.VerifyRun
-	Recheck *meta.VerifyRun
+	Run     *service.VerifyRun
+	Recheck *service.VerifyRun
 	Applied int
-	Tables  []meta.VerifyTable
-	Diffs   []meta.VerifyDiff
-	Again   []meta.VerifyTable
+	Tables  []service.VerifyTable
+	Diffs   []service.VerifyDiff
+	Again   []service.VerifyTable
 }
 
-func (r *verifyReport) fill(ctx context.Context, store meta.VerifyStore) error {
+func (r *verifyReport) fill(ctx context.Context, v *service.StandaloneVerifier) error {
 	var err error
-	if r.Tables, _, err = store.ListVerifyTables(ctx, meta.VerifyTableFilter{RunID: r.Run.ID}); err != nil {
-		return err
-	}
-	if r.Diffs, _, err = store.ListVerifyDiffs(ctx, meta.VerifyDiffFilter{RunID: r.Run.ID}); err != nil {
+	if r.Tables, r.Diffs, err = v.Results(ctx, r.Run.ID); err != nil {
 		return err
 	}
 	if r.Recheck != nil {
-		if r.Again, _, err = store.ListVerifyTables(ctx, meta.VerifyTableFilter{RunID: r.Recheck.ID}); err != nil {
+		if r.Again, _, err = v.Results(ctx, r.Recheck.ID); err != nil {
 			return err
 		}
 	}
@@ -73,10 +69,10 @@ type jsonDiff struct {
 	FixSQL    string   `json:"fixSql"`
 }
 
-func tablesJSON(ts []meta.VerifyTable) []jsonTable {
+func tablesJSON(ts []service.VerifyTable) []jsonTable {
 	out := make([]jsonTable, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, jsonTable{Table: t.Table, Target: t.Target, Result: t.Result, DRSStatus: verify.DRSStatus(t.Status, t.Result),
+		out = append(out, jsonTable{Table: t.Table, Target: t.Target, Result: t.Result, DRSStatus: service.VerifyDRSStatus(t.Status, t.Result),
 			SourceRows: t.SourceRows, TargetRows: t.TargetRows, OnlyInSource: t.OnlyInSource, OnlyInTarget: t.OnlyInTarget,
 			Different: t.Different, Message: t.Message})
 	}
@@ -156,7 +152,7 @@ func newVerifyBars(ctx context.Context, out io.Writer, plain bool) *verifyBars {
 	return b
 }
 
-func (b *verifyBars) update(p verify.Progress) {
+func (b *verifyBars) update(p service.VerifyProgress) {
 	b.mu.Lock()
 	b.text = fmt.Sprintf("%d/%d tables, %d rows", p.TablesDone, p.TablesTotal, p.RowsDone)
 	b.mu.Unlock()
