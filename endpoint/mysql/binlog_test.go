@@ -17,6 +17,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/sampledb"
 	"github.com/godwit/godwit/testenv"
@@ -138,7 +139,7 @@ func blTestAllTypes(t *testing.T, env *blEnv) {
 	if _, err := sampledb.Create(ctx, env.root, name, sampledb.Options{Scale: 0.01, Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { env.root.Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name)) })
+	t.Cleanup(func() { env.root.Exec("DROP DATABASE IF EXISTS " + sqlval.QuoteIdent(name)) })
 	p1 := env.pos(t)
 
 	txns := env.collect(t, p0, p1, func(s, tb string) bool { return s == name && tb == "all_types" })

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -103,7 +104,7 @@ func RowHashExpr(t *schema.Table, cols []string, algo string) (string, error) {
 		}
 		parts = append(parts, checksumColumnExpr(c))
 		if c.Nullable {
-			nulls = append(nulls, "ISNULL("+QuoteIdent(c.Name)+")")
+			nulls = append(nulls, "ISNULL("+sqlval.QuoteIdent(c.Name)+")")
 		}
 	}
 	if len(nulls) > 0 {
@@ -126,14 +127,14 @@ func RowHashExpr(t *schema.Table, cols []string, algo string) (string, error) {
 // utf8mb4 bytes as stored (converted from other charsets), which never contain the byte 0xFF
 // that separates the columns; binary data, which may, is length-prefixed.
 func checksumColumnExpr(c *schema.Column) string {
-	q := QuoteIdent(c.Name)
+	q := sqlval.QuoteIdent(c.Name)
 	switch strings.ToLower(c.DataType) {
 	case "bit":
 		return "HEX(" + q + ")"
 	case "float":
 		return "CAST(" + q + " AS DOUBLE)"
 	}
-	if litKindOf(c) == litBinary {
+	if sqlval.KindOf(c) == sqlval.Binary {
 		return "CONCAT(LENGTH(" + q + "),':'," + q + ")"
 	}
 	switch strings.ToLower(c.DataType) {

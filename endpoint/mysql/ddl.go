@@ -11,6 +11,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -26,7 +27,7 @@ const (
 // CreateDatabase creates name if it does not exist, with the given default charset and
 // collation when they are not empty.
 func (e *Endpoint) CreateDatabase(ctx context.Context, name, charset, collation string) error {
-	q := "CREATE DATABASE IF NOT EXISTS " + QuoteIdent(name)
+	q := "CREATE DATABASE IF NOT EXISTS " + sqlval.QuoteIdent(name)
 	if charset != "" {
 		q += " CHARACTER SET " + ddlWord(charset)
 	}
@@ -83,7 +84,7 @@ func (e *Endpoint) CreateIndexes(ctx context.Context, t *schema.Table) error {
 			adds = append(adds, clause)
 		}
 	}
-	alter := "ALTER TABLE " + QuoteTable(t.Schema, t.Name) + " "
+	alter := "ALTER TABLE " + sqlval.QuoteTable(t.Schema, t.Name) + " "
 	var stmts []string
 	if len(adds) > 0 {
 		stmts = append(stmts, alter+strings.Join(adds, ", "))
@@ -111,7 +112,7 @@ func (e *Endpoint) CreateView(ctx context.Context, v *schema.View) error {
 	case "DEFINER", "INVOKER":
 		q += "SQL SECURITY " + strings.ToUpper(v.Security) + " "
 	}
-	q += "VIEW " + QuoteTable(v.Schema, v.Name) + " AS " + v.Definition
+	q += "VIEW " + sqlval.QuoteTable(v.Schema, v.Name) + " AS " + v.Definition
 	switch strings.ToUpper(v.CheckOption) {
 	case "CASCADED", "LOCAL":
 		q += " WITH " + strings.ToUpper(v.CheckOption) + " CHECK OPTION"
@@ -139,7 +140,7 @@ func (e *Endpoint) TableExists(ctx context.Context, db, name string) (exists, ha
 		return true, false, nil
 	}
 	var one int
-	err = e.db.QueryRowContext(ctx, "SELECT 1 FROM "+QuoteTable(db, name)+" LIMIT ?", 1).Scan(&one)
+	err = e.db.QueryRowContext(ctx, "SELECT 1 FROM "+sqlval.QuoteTable(db, name)+" LIMIT ?", 1).Scan(&one)
 	if err == sql.ErrNoRows {
 		return true, false, nil
 	}
@@ -151,7 +152,7 @@ func (e *Endpoint) TableExists(ctx context.Context, db, name string) (exists, ha
 
 // TruncateTable empties db.name.
 func (e *Endpoint) TruncateTable(ctx context.Context, db, name string) error {
-	if _, err := e.db.ExecContext(ctx, "TRUNCATE TABLE "+QuoteTable(db, name)); err != nil {
+	if _, err := e.db.ExecContext(ctx, "TRUNCATE TABLE "+sqlval.QuoteTable(db, name)); err != nil {
 		return ddlErr("truncate table "+db+"."+name, err)
 	}
 	return nil
@@ -166,7 +167,7 @@ func (e *Endpoint) TruncateTable(ctx context.Context, db, name string) error {
 func RenderCreateTable(t *schema.Table, deferIndexes bool) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE ")
-	b.WriteString(QuoteTable(t.Schema, t.Name))
+	b.WriteString(sqlval.QuoteTable(t.Schema, t.Name))
 	b.WriteString(" (\n")
 	var lines []string
 	for i := range t.Columns {
@@ -175,7 +176,7 @@ func RenderCreateTable(t *schema.Table, deferIndexes bool) string {
 	if len(t.PrimaryKey) > 0 {
 		cols := make([]string, len(t.PrimaryKey))
 		for i, c := range t.PrimaryKey {
-			cols[i] = QuoteIdent(c)
+			cols[i] = sqlval.QuoteIdent(c)
 		}
 		lines = append(lines, "  PRIMARY KEY ("+strings.Join(cols, ",")+")")
 	}
@@ -200,7 +201,7 @@ func RenderCreateTable(t *schema.Table, deferIndexes bool) string {
 		b.WriteString(" " + t.Options)
 	}
 	if t.Comment != "" {
-		b.WriteString(" COMMENT=" + QuoteString(t.Comment))
+		b.WriteString(" COMMENT=" + sqlval.QuoteString(t.Comment))
 	}
 	return b.String()
 }
@@ -257,7 +258,7 @@ func ddlSameColumns(ix schema.Index, cols []string) bool {
 // ddlColumn renders one column definition.
 func ddlColumn(c *schema.Column) string {
 	var b strings.Builder
-	b.WriteString(QuoteIdent(c.Name))
+	b.WriteString(sqlval.QuoteIdent(c.Name))
 	b.WriteByte(' ')
 	typ := c.ColumnType
 	if typ == "" {
@@ -300,7 +301,7 @@ func ddlColumn(c *schema.Column) string {
 		b.WriteString(" INVISIBLE")
 	}
 	if c.Comment != "" {
-		b.WriteString(" COMMENT " + QuoteString(c.Comment))
+		b.WriteString(" COMMENT " + sqlval.QuoteString(c.Comment))
 	}
 	return b.String()
 }
@@ -321,13 +322,13 @@ func ddlIndex(ix *schema.Index, engine string) string {
 			b.WriteString("KEY ")
 		}
 	}
-	b.WriteString(QuoteIdent(ix.Name))
+	b.WriteString(sqlval.QuoteIdent(ix.Name))
 	b.WriteString(" (")
 	for i, p := range ix.Parts {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(QuoteIdent(p.Column))
+		b.WriteString(sqlval.QuoteIdent(p.Column))
 		if p.Length > 0 {
 			b.WriteString("(" + strconv.Itoa(p.Length) + ")")
 		}
@@ -344,7 +345,7 @@ func ddlIndex(ix *schema.Index, engine string) string {
 		b.WriteString(" USING BTREE")
 	}
 	if ix.Comment != "" {
-		b.WriteString(" COMMENT " + QuoteString(ix.Comment))
+		b.WriteString(" COMMENT " + sqlval.QuoteString(ix.Comment))
 	}
 	return b.String()
 }
@@ -443,7 +444,7 @@ func ddlBalanced(s string) bool {
 func ddlWord(s string) string {
 	for _, r := range s {
 		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return QuoteString(s)
+			return sqlval.QuoteString(s)
 		}
 	}
 	return s

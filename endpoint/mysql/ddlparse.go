@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 var _ endpoint.DDLTranslator = (*Endpoint)(nil)
@@ -365,7 +366,7 @@ func (w *ddlWalk) rewrite(mapName func(schema, table string) (endpoint.TableName
 			return ""
 		}
 		b.WriteString(w.q[last:r.start])
-		b.WriteString(QuoteTable(m.Schema, m.Name))
+		b.WriteString(sqlval.QuoteTable(m.Schema, m.Name))
 		last = r.end
 	}
 	b.WriteString(w.q[last:])

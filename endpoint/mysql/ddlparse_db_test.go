@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/testenv"
 )
 
@@ -104,7 +105,7 @@ func ddlShowAll(t *testing.T, root *sql.DB, db string) map[string]string {
 	rows.Close()
 	out := map[string]string{}
 	for _, o := range objs {
-		r, err := root.Query("SHOW CREATE TABLE " + QuoteTable(db, o.name))
+		r, err := root.Query("SHOW CREATE TABLE " + sqlval.QuoteTable(db, o.name))
 		if err != nil {
 			t.Fatal(err)
 		}

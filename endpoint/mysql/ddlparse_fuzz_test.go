@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 // FuzzTranslateDDL feeds arbitrary statements to TranslateDDL: it must not panic, always
@@ -39,7 +41,7 @@ func FuzzTranslateDDL(f *testing.F) {
 		}
 		for _, tb := range info.Tables {
 			m, ok := ddlTestMap(tb.Schema, tb.Name)
-			if !ok || !strings.Contains(info.Target, QuoteTable(m.Schema, m.Name)) {
+			if !ok || !strings.Contains(info.Target, sqlval.QuoteTable(m.Schema, m.Name)) {
 				t.Fatalf("target %q lacks %s.%s for %q", info.Target, tb.Schema, tb.Name, q)
 			}
 		}

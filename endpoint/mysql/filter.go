@@ -7,6 +7,7 @@ import (
 
 	"vitess.io/vitess/go/vt/sqlparser"
 
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -168,7 +169,7 @@ func filterCheckNode(node sqlparser.SQLNode, known map[string]bool) error {
 				filterTrim(sqlparser.String(n))))
 		}
 		if known != nil && !known[strings.ToLower(name)] {
-			return filterErr(fmt.Sprintf("unknown column %s", filterTrim(QuoteIdent(name))))
+			return filterErr(fmt.Sprintf("unknown column %s", filterTrim(sqlval.QuoteIdent(name))))
 		}
 		return nil
 	case *sqlparser.FuncExpr:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -83,7 +84,7 @@ func (e *Endpoint) ReadChunk(ctx context.Context, req endpoint.ReadRequest, fn f
 func selectList(cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
-		q[i] = QuoteIdent(c)
+		q[i] = sqlval.QuoteIdent(c)
 	}
 	return strings.Join(q, ", ")
 }
@@ -104,7 +105,7 @@ func readChunkSQL(t *schema.Table, sel string, key []string, where string, c cha
 	b.WriteString("SELECT ")
 	b.WriteString(sel)
 	b.WriteString(" FROM ")
-	b.WriteString(QuoteTable(t.Schema, t.Name))
+	b.WriteString(sqlval.QuoteTable(t.Schema, t.Name))
 	b.WriteString(chunkIndexHint(t, key))
 	b.WriteString(" WHERE ")
 	b.WriteString(cond)

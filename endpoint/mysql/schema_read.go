@@ -14,6 +14,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -90,8 +91,8 @@ func (e *Endpoint) ReadTable(ctx context.Context, db, name string) (*schema.Tabl
 			return nil, err
 		}
 	}
-	if err := e.enumFixMembers(ctx, t); err != nil {
-		return nil, err
+	if col, err := sqlval.FixMembers(ctx, e.db, t); err != nil {
+		return nil, srErr(fmt.Sprintf("read the members of %s.%s.%s", t.Schema, t.Name, col), err)
 	}
 	return t, nil
 }
@@ -177,7 +178,7 @@ func srDefault(mariadb bool, c *schema.Column, def sql.NullString, extraLower st
 			return s(v) // MySQL 8 shows these defaults as bit or hex literals
 		}
 	}
-	return s(QuoteString(v))
+	return s(sqlval.QuoteString(v))
 }
 
 // srNoLiteralDefault reports types MySQL shows without DEFAULT NULL.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -182,7 +183,7 @@ func fetchKeys(ctx context.Context, q querier, req endpoint.ReadRequest, keys []
 		batch := keys[start:min(len(keys), start+fetchKeysBatch)]
 		var b strings.Builder
 		var args []any
-		b.WriteString("SELECT " + selectList(cols) + " FROM " + QuoteTable(t.Schema, t.Name) + " WHERE (")
+		b.WriteString("SELECT " + selectList(cols) + " FROM " + sqlval.QuoteTable(t.Schema, t.Name) + " WHERE (")
 		for i, k := range batch {
 			if len(k) != len(req.Key) {
 				return errs.New(errs.KindInvalid, errs.CodeVerifyFailed,
@@ -196,7 +197,7 @@ func fetchKeys(ctx context.Context, q querier, req endpoint.ReadRequest, keys []
 				if j > 0 {
 					b.WriteString(" AND ")
 				}
-				b.WriteString(QuoteIdent(kc) + " = ?")
+				b.WriteString(sqlval.QuoteIdent(kc) + " = ?")
 				args = append(args, k[j])
 			}
 			b.WriteByte(')')

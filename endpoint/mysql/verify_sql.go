@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -20,7 +21,7 @@ func (e *Endpoint) RenderSelect(t *schema.Table, cols, key []string, k change.Ke
 	if err != nil {
 		return "", err
 	}
-	return "SELECT " + selectList(cols) + " FROM " + QuoteTable(t.Schema, t.Name) + " WHERE " + w + ";", nil
+	return "SELECT " + selectList(cols) + " FROM " + sqlval.QuoteTable(t.Schema, t.Name) + " WHERE " + w + ";", nil
 }
 
 // RenderReplace renders "REPLACE INTO t (cols) VALUES (literals);" for row (values in
@@ -46,12 +47,12 @@ func (e *Endpoint) RenderReplace(t *schema.Table, cols []string, row change.Row)
 		}
 		names = append(names, c.Name)
 		var err error
-		if b, err = litAppend(b, litKindOf(c), row[i]); err != nil {
+		if b, err = sqlval.Append(b, sqlval.KindOf(c), row[i]); err != nil {
 			return "", errs.New(errs.KindInvalid, errs.CodeVerifyFailed,
 				fmt.Sprintf("cannot render column %s of %s.%s: %v", n, t.Schema, t.Name, err), "Check the column types.")
 		}
 	}
-	return "REPLACE INTO " + QuoteTable(t.Schema, t.Name) + " (" + selectList(names) + ") VALUES (" + string(b) + ");", nil
+	return "REPLACE INTO " + sqlval.QuoteTable(t.Schema, t.Name) + " (" + selectList(names) + ") VALUES (" + string(b) + ");", nil
 }
 
 // RenderDelete renders "DELETE FROM t WHERE key = literals;".
@@ -60,7 +61,7 @@ func (e *Endpoint) RenderDelete(t *schema.Table, key []string, k change.Key) (st
 	if err != nil {
 		return "", err
 	}
-	return "DELETE FROM " + QuoteTable(t.Schema, t.Name) + " WHERE " + w + ";", nil
+	return "DELETE FROM " + sqlval.QuoteTable(t.Schema, t.Name) + " WHERE " + w + ";", nil
 }
 
 func keyWhereLiteral(t *schema.Table, key []string, k change.Key) (string, error) {
@@ -77,14 +78,14 @@ func keyWhereLiteral(t *schema.Table, key []string, k change.Key) (string, error
 				fmt.Sprintf("key column %s not found in table %s.%s", n, t.Schema, t.Name), "Check the column mapping.")
 		}
 		if k[i] == nil {
-			parts[i] = QuoteIdent(c.Name) + " IS NULL"
+			parts[i] = sqlval.QuoteIdent(c.Name) + " IS NULL"
 			continue
 		}
-		lit, err := litAppend(nil, litKindOf(c), k[i])
+		lit, err := sqlval.Append(nil, sqlval.KindOf(c), k[i])
 		if err != nil {
 			return "", errs.New(errs.KindInvalid, errs.CodeVerifyFailed, err.Error(), "Check the key column types.")
 		}
-		parts[i] = QuoteIdent(c.Name) + " = " + string(lit)
+		parts[i] = sqlval.QuoteIdent(c.Name) + " = " + string(lit)
 	}
 	return strings.Join(parts, " AND "), nil
 }

@@ -1,4 +1,4 @@
-package mysql
+package sqlval
 
 import (
 	"fmt"
@@ -9,36 +9,36 @@ import (
 	"github.com/godwit/godwit/schema"
 )
 
-// litKind says how a column's []byte values are rendered as SQL literals.
-type litKind int
+// Kind says how a column's []byte values are rendered as SQL literals.
+type Kind int
 
 const (
-	litText   litKind = iota // quoted, escaped string in the connection charset (utf8mb4)
-	litBinary                // _binary'…' with the raw bytes escaped: no charset validation
-	litBit                   // unsigned integer built from the raw big-endian bytes
+	Text   Kind = iota // quoted, escaped string in the connection charset (utf8mb4)
+	Binary             // _binary'…' with the raw bytes escaped: no charset validation
+	Bit                // unsigned integer built from the raw big-endian bytes
 )
 
-// litKindOf classifies column c (nil: text).
-func litKindOf(c *schema.Column) litKind {
+// KindOf classifies column c (nil: text).
+func KindOf(c *schema.Column) Kind {
 	if c == nil {
-		return litText
+		return Text
 	}
 	switch strings.ToLower(c.DataType) {
 	case "bit":
-		return litBit
+		return Bit
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
 		"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
 		"multipolygon", "geometrycollection":
-		return litBinary
+		return Binary
 	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
 		if strings.EqualFold(c.Charset, "binary") {
-			return litBinary
+			return Binary
 		}
 	}
-	return litText
+	return Text
 }
 
-// litAppend appends the SQL literal for v, a value in change conventions destined for a
+// Append appends the SQL literal for v, a value in change conventions destined for a
 // column of kind k, to b:
 //   - nil → NULL; integers → decimal digits; bool → 1/0
 //   - float32/float64 → the shortest decimal that parses back to the exact same double, in
@@ -46,7 +46,7 @@ func litKindOf(c *schema.Column) litKind {
 //     widened first (exactly), so the server's double→float conversion is exact too — the
 //     float32-shortest form can be rejected (3.4028235e38 > FLT_MAX) or double-rounded
 //   - []byte/string → per k: escaped text, _binary'…', or BIT as an integer.
-func litAppend(b []byte, k litKind, v any) ([]byte, error) {
+func Append(b []byte, k Kind, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "NULL"...), nil
@@ -66,18 +66,18 @@ func litAppend(b []byte, k litKind, v any) ([]byte, error) {
 		}
 		return append(b, '0'), nil
 	case float32:
-		return litAppendFloat(b, float64(x))
+		return AppendFloat(b, float64(x))
 	case float64:
-		return litAppendFloat(b, x)
+		return AppendFloat(b, x)
 	case []byte:
-		return litAppendBytes(b, k, x)
+		return AppendBytes(b, k, x)
 	case string:
-		return litAppendBytes(b, k, []byte(x))
+		return AppendBytes(b, k, []byte(x))
 	}
 	return b, fmt.Errorf("cannot render a value of type %T as a MySQL literal", v)
 }
 
-func litAppendFloat(b []byte, f float64) ([]byte, error) {
+func AppendFloat(b []byte, f float64) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return b, fmt.Errorf("cannot store %v in a MySQL column", f)
 	}
@@ -91,9 +91,9 @@ func litAppendFloat(b []byte, f float64) ([]byte, error) {
 	return strconv.AppendFloat(b, f, 'e', -1, 64), nil
 }
 
-func litAppendBytes(b []byte, k litKind, v []byte) ([]byte, error) {
+func AppendBytes(b []byte, k Kind, v []byte) ([]byte, error) {
 	switch k {
-	case litBit:
+	case Bit:
 		if len(v) > 8 {
 			return b, fmt.Errorf("BIT value of %d bytes exceeds 64 bits", len(v))
 		}
@@ -102,20 +102,20 @@ func litAppendBytes(b []byte, k litKind, v []byte) ([]byte, error) {
 			u = u<<8 | uint64(c)
 		}
 		return strconv.AppendUint(b, u, 10), nil
-	case litBinary:
+	case Binary:
 		b = append(b, "_binary'"...)
-		b = litAppendEscaped(b, v)
+		b = AppendEscaped(b, v)
 		return append(b, '\''), nil
 	}
 	b = append(b, '\'')
-	b = litAppendEscaped(b, v)
+	b = AppendEscaped(b, v)
 	return append(b, '\''), nil
 }
 
-// litAppendEscaped escapes s for a quoted literal under a sql_mode without
+// AppendEscaped escapes s for a quoted literal under a sql_mode without
 // NO_BACKSLASH_ESCAPES (the session mode this package sets). Safe for utf8mb4 and binary
 // data alike: no byte of a multi-byte UTF-8 sequence can be a quote or a backslash.
-func litAppendEscaped(b []byte, s []byte) []byte {
+func AppendEscaped(b []byte, s []byte) []byte {
 	for _, c := range s {
 		switch c {
 		case 0:

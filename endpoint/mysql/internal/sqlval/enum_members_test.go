@@ -1,4 +1,4 @@
-package mysql
+package sqlval
 
 import "testing"
 
@@ -10,11 +10,11 @@ func TestEnumCountMembers(t *testing.T) {
 		"enum('ünï ?','it''s')":  2,
 		"enum('a\\\\','b')":      2,
 	} {
-		if got := enumCountMembers(in); got != want {
-			t.Errorf("enumCountMembers(%q) = %d, want %d", in, got, want)
+		if got := CountMembers(in); got != want {
+			t.Errorf("CountMembers(%q) = %d, want %d", in, got, want)
 		}
 	}
-	if got := enumQuote(`it's \ fine`); got != `'it''s \\ fine'` {
-		t.Errorf("enumQuote = %s", got)
+	if got := QuoteMember(`it's \ fine`); got != `'it''s \\ fine'` {
+		t.Errorf("QuoteMember = %s", got)
 	}
 }

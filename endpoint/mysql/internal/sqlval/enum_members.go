@@ -1,7 +1,8 @@
-package mysql
+package sqlval
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -11,33 +12,34 @@ import (
 // MariaDB's catalog (information_schema, SHOW CREATE TABLE) is utf8mb3: ENUM and SET members
 // holding 4-byte characters (emoji) are rendered with '?' although the server stores them
 // intact. Recreating a table from that text would silently change the members, and rows
-// holding them would land as ''. enumFixMembers recovers the true members by copying the
+// holding them would land as ''. FixMembers recovers the true members by copying the
 // column's type into a session-private temporary table and reading each member back by index.
 
-// enumFixMembers repairs the ColumnType of ENUM/SET columns whose catalog text contains '?'.
-func (e *Endpoint) enumFixMembers(ctx context.Context, t *schema.Table) error {
+// FixMembers repairs the ColumnType of ENUM/SET columns whose catalog text contains '?'. On
+// failure it returns the name of the column whose members it could not read.
+func FixMembers(ctx context.Context, db *sql.DB, t *schema.Table) (column string, err error) {
 	for i := range t.Columns {
 		c := &t.Columns[i]
 		if (c.DataType != "enum" && c.DataType != "set") || !strings.Contains(c.ColumnType, "?") {
 			continue
 		}
-		members, err := e.enumReadMembers(ctx, t, c)
+		members, err := readMembers(ctx, db, t, c)
 		if err != nil {
-			return srErr(fmt.Sprintf("read the members of %s.%s.%s", t.Schema, t.Name, c.Name), err)
+			return c.Name, err
 		}
 		quoted := make([]string, len(members))
 		for j, m := range members {
-			quoted[j] = enumQuote(m)
+			quoted[j] = QuoteMember(m)
 		}
 		c.ColumnType = c.DataType + "(" + strings.Join(quoted, ",") + ")"
 	}
-	return nil
+	return "", nil
 }
 
-// enumReadMembers returns the members of an ENUM/SET column in definition order.
-func (e *Endpoint) enumReadMembers(ctx context.Context, t *schema.Table, c *schema.Column) ([]string, error) {
-	n := enumCountMembers(c.ColumnType)
-	conn, err := e.db.Conn(ctx)
+// readMembers returns the members of an ENUM/SET column in definition order.
+func readMembers(ctx context.Context, db *sql.DB, t *schema.Table, c *schema.Column) ([]string, error) {
+	n := CountMembers(c.ColumnType)
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +74,8 @@ func (e *Endpoint) enumReadMembers(ctx context.Context, t *schema.Table, c *sche
 	return out, nil
 }
 
-// enumCountMembers counts the quoted members in "enum('a','b”c',…)".
-func enumCountMembers(colType string) int {
+// CountMembers counts the quoted members in "enum('a','b”c',…)".
+func CountMembers(colType string) int {
 	n, in := 0, false
 	for i := 0; i < len(colType); i++ {
 		if colType[i] != '\'' {
@@ -91,8 +93,8 @@ func enumCountMembers(colType string) int {
 	return n
 }
 
-// enumQuote renders a member as the catalog does: single quotes doubled, backslashes doubled.
-func enumQuote(s string) string {
+// QuoteMember renders a member as the catalog does: single quotes doubled, backslashes doubled.
+func QuoteMember(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
