@@ -1,4 +1,4 @@
-package mysql
+package ddl
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func TestTranslateDDLExecutes(t *testing.T) {
 		if _, err := srcDB.ExecContext(ctx, q); err != nil {
 			t.Fatalf("source: %s: %v", q, err)
 		}
-		info := TranslateDDL(src, q, mapName)
+		info := Translate(src, q, mapName)
 		if info.Target == "" {
 			t.Fatalf("no target for %s (%+v)", q, info)
 		}

@@ -1,4 +1,4 @@
-package mysql
+package ddl
 
 import (
 	"strings"
@@ -7,14 +7,13 @@ import (
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
-var _ endpoint.DDLTranslator = (*Endpoint)(nil)
-
-// ddlMaxLen bounds the statements TranslateDDL analyses; longer ones are classified OTHER
+// ddlMaxLen bounds the statements Translate analyses; longer ones are classified OTHER
 // with no target (a DDL that long is a generated monster nobody should replay blindly).
 const ddlMaxLen = 1 << 20
 
-// TranslateDDL classifies a DDL statement read from this endpoint's binlog and rewrites it
-// for the target (see endpoint.DDLTranslator).
+// Translate classifies a DDL statement read from a MySQL-family binlog and rewrites it for
+// the target (the contract of endpoint.DDLTranslator.TranslateDDL, which package mysql
+// implements with it).
 //
 // The statement is never re-rendered where exactness matters: Target is the original text
 // with only the table-name tokens replaced by `schema`.`name` from mapName, so column
@@ -28,13 +27,8 @@ const ddlMaxLen = 1 << 20
 //
 // Database statements (CREATE/DROP DATABASE) report the database as a Tables entry with an
 // empty Name and no Target. Unqualified names resolve against defaultSchema; with none,
-// Target is "". TranslateDDL never fails; unknown statements are OTHER with no Target.
-func (e *Endpoint) TranslateDDL(defaultSchema, query string, mapName func(schema, table string) (endpoint.TableName, bool)) (endpoint.DDLInfo, error) {
-	return TranslateDDL(defaultSchema, query, mapName), nil
-}
-
-// TranslateDDL is the endpoint-independent implementation of Endpoint.TranslateDDL.
-func TranslateDDL(defaultSchema, query string, mapName func(schema, table string) (endpoint.TableName, bool)) endpoint.DDLInfo {
+// Target is "". Translate never fails; unknown statements are OTHER with no Target.
+func Translate(defaultSchema, query string, mapName func(schema, table string) (endpoint.TableName, bool)) endpoint.DDLInfo {
 	if len(query) > ddlMaxLen {
 		return endpoint.DDLInfo{Kinds: []string{"OTHER"}}
 	}

@@ -1,4 +1,4 @@
-package mysql
+package ddl
 
 import (
 	"strings"
@@ -113,10 +113,10 @@ func TestDDLDefault(t *testing.T) {
 }
 
 func TestDDLWordQuotesOddNames(t *testing.T) {
-	if got := ddlWord("utf8mb4_bin"); got != "utf8mb4_bin" {
+	if got := Word("utf8mb4_bin"); got != "utf8mb4_bin" {
 		t.Fatal(got)
 	}
-	if got := ddlWord("x; DROP TABLE y"); got != "'x; DROP TABLE y'" {
+	if got := Word("x; DROP TABLE y"); got != "'x; DROP TABLE y'" {
 		t.Fatal(got)
 	}
 }

@@ -1,4 +1,4 @@
-package mysql
+package ddl
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
-// FuzzTranslateDDL feeds arbitrary statements to TranslateDDL: it must not panic, always
+// FuzzTranslateDDL feeds arbitrary statements to Translate: it must not panic, always
 // classify, and a Target must name every table it reports, mapped and quoted.
 func FuzzTranslateDDL(f *testing.F) {
 	for _, q := range []string{
@@ -26,7 +26,7 @@ func FuzzTranslateDDL(f *testing.F) {
 		f.Add("src", q)
 	}
 	f.Fuzz(func(t *testing.T, def, q string) {
-		info := TranslateDDL(def, q, ddlTestMap)
+		info := Translate(def, q, ddlTestMap)
 		if len(info.Kinds) == 0 {
 			t.Fatalf("no kinds for %q", q)
 		}

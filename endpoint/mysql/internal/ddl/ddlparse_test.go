@@ -1,4 +1,4 @@
-package mysql
+package ddl
 
 import (
 	"slices"
@@ -77,7 +77,7 @@ func TestTranslateDDL(t *testing.T) {
 		{"FLUSH PRIVILEGES", "OTHER", "", ""},
 		{"", "OTHER", "", ""},
 	} {
-		info := TranslateDDL("src", tc.q, ddlTestMap)
+		info := Translate("src", tc.q, ddlTestMap)
 		var tables []string
 		for _, tb := range info.Tables {
 			tables = append(tables, tb.Schema+"."+tb.Name)
@@ -93,7 +93,7 @@ func TestTranslateDDL(t *testing.T) {
 		}
 	}
 	// Without a default schema, unqualified names cannot be resolved.
-	if info := TranslateDDL("", "DROP TABLE t", ddlTestMap); info.Target != "" || !slices.Equal(info.Kinds, []string{"DROP_TABLE"}) {
+	if info := Translate("", "DROP TABLE t", ddlTestMap); info.Target != "" || !slices.Equal(info.Kinds, []string{"DROP_TABLE"}) {
 		t.Errorf("no default schema: %+v", info)
 	}
 }
@@ -114,7 +114,7 @@ func TestDDLKeywordKindsAgree(t *testing.T) {
 	} {
 		toks := ddlLex(q)
 		rest := toks[3:]
-		p, err := filterParser()
+		p, err := parser()
 		if err != nil {
 			t.Fatal(err)
 		}

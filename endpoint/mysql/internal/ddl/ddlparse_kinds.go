@@ -1,7 +1,8 @@
-package mysql
+package ddl
 
 import (
 	"strings"
+	"sync"
 
 	"vitess.io/vitess/go/vt/sqlparser"
 
@@ -12,7 +13,7 @@ import (
 // vitess AST when it parses the statement, else from the leading keywords of each
 // top-level clause in rest (the tokens after the table name).
 func ddlAlterKinds(q string, rest []ddlTok) []string {
-	if p, err := filterParser(); err == nil {
+	if p, err := parser(); err == nil {
 		if stmt, err := p.ParseStrictDDL(q); err == nil {
 			if at, ok := stmt.(*sqlparser.AlterTable); ok {
 				return ddlVitessAlterKinds(at)
@@ -188,7 +189,7 @@ func ddlClauseKind(c []ddlTok) string {
 // It returns the tables it found (view first) and ok=false when vitess cannot parse the
 // statement or a name is not selected.
 func ddlRenderView(q, def string, mapName func(schema, table string) (endpoint.TableName, bool)) (string, []endpoint.TableName, bool) {
-	p, err := filterParser()
+	p, err := parser()
 	if err != nil {
 		return "", nil, false
 	}
@@ -240,3 +241,8 @@ func ddlRenderView(q, def string, mapName func(schema, table string) (endpoint.T
 	}
 	return sqlparser.CanonicalString(stmt), tables, true
 }
+
+// parser returns the shared, immutable vitess SQL parser.
+var parser = sync.OnceValues(func() (*sqlparser.Parser, error) {
+	return sqlparser.New(sqlparser.Options{MySQLServerVersion: "8.0.30"})
+})
