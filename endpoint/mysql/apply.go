@@ -10,6 +10,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
@@ -154,21 +155,21 @@ func (e *Endpoint) ExecDDL(ctx context.Context, stmt string) error {
 		}
 	}
 	if err != nil {
-		return errs.As(dataPathErr(errs.CodeIncrDDL, "applying DDL on the target failed: "+err.Error(),
+		return errs.As(myerr.DataPath(errs.CodeIncrDDL, "applying DDL on the target failed: "+err.Error(),
 			"Check the statement against the target; fix the target table by hand and resume, or drop the DDL type from supportDDLTypes.", err)).
 			With("statement", truncate(stmt, 300))
 	}
 	return nil
 }
 
-// applyErr classifies an apply failure with the data path's rules (dataPathErr): connection
+// applyErr classifies an apply failure with the data path's rules (myerr.DataPath): connection
 // losses, deadlocks and lock timeouts are KindUnavailable and retried by the caller.
 func applyErr(what string, err error) error {
 	var ee *errs.Error
 	if errors.As(err, &ee) {
 		return err
 	}
-	return dataPathErr(errs.CodeIncrApply, "target: "+what+": "+err.Error(),
+	return myerr.DataPath(errs.CodeIncrApply, "target: "+what+": "+err.Error(),
 		"Check the target table matches the source (columns, types, constraints); transient failures are retried.", err)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
@@ -81,7 +82,7 @@ func hashChunk(ctx context.Context, q querier, req endpoint.ChecksumRequest, alg
 	var count int64
 	var sum []byte
 	if err := q.QueryRowContext(ctx, query, args...).Scan(&count, &sum); err != nil {
-		return 0, "", dataPathErr(errs.CodeVerifyFailed,
+		return 0, "", myerr.DataPath(errs.CodeVerifyFailed,
 			fmt.Sprintf("cannot checksum a chunk of %s.%s", t.Schema, t.Name),
 			"Check the database is reachable and the table readable; verification retries transient failures.", err)
 	}

@@ -3,17 +3,13 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sort"
 	"strings"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
@@ -350,17 +346,7 @@ func (e *Endpoint) srStrings(ctx context.Context, what, q string, args ...any) (
 	return out, nil
 }
 
-// srKind classifies a driver error: lost connections are retryable (KindUnavailable),
-// anything else is KindInternal.
-func srKind(err error) errs.Kind {
-	var ne net.Error
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, gomysql.ErrInvalidConn) || errors.As(err, &ne) {
-		return errs.KindUnavailable
-	}
-	return errs.KindInternal
-}
-
 func srErr(what string, err error) *errs.Error {
-	return errs.New(srKind(err), errs.CodeSchemaRead, "cannot "+what,
+	return errs.New(myerr.ConnKind(err), errs.CodeSchemaRead, "cannot "+what,
 		"Check that the user can read information_schema and the server is reachable.").Wrap(err)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/endpoint/mysql/internal/ddl"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
@@ -159,7 +160,7 @@ func (e *Endpoint) TruncateTable(ctx context.Context, db, name string) error {
 }
 
 func ddlErr(what string, err error) *errs.Error {
-	return errs.New(srKind(err), errs.CodeSchemaCreate, "cannot "+what,
+	return errs.New(myerr.ConnKind(err), errs.CodeSchemaCreate, "cannot "+what,
 		"Check the target user's CREATE/ALTER privileges and the server error, then resume the step.").
 		Wrap(err).With("object", what)
 }

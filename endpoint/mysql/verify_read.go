@@ -10,6 +10,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
@@ -35,14 +36,14 @@ type Snapshot struct {
 func (e *Endpoint) BeginSnapshot(ctx context.Context) (endpoint.Endpoint, error) {
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
-		return nil, dataPathErr(errs.CodeVerifyFailed, "cannot open a snapshot connection", "Check the server is reachable.", err)
+		return nil, myerr.DataPath(errs.CodeVerifyFailed, "cannot open a snapshot connection", "Check the server is reachable.", err)
 	}
 	for _, q := range []string{"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			conn.Raw(func(any) error { return errors.New("discard") }) //nolint:errcheck // marks the conn bad
 			conn.Close()
-			return nil, dataPathErr(errs.CodeVerifyFailed, "cannot start a consistent snapshot", "Check the server is reachable.", err)
+			return nil, myerr.DataPath(errs.CodeVerifyFailed, "cannot start a consistent snapshot", "Check the server is reachable.", err)
 		}
 	}
 	return &Snapshot{e: e, conn: conn}, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
@@ -95,21 +96,21 @@ func keyWhereLiteral(t *schema.Table, key []string, k change.Key) (string, error
 func (e *Endpoint) ExecStatements(ctx context.Context, stmts []string) (int64, error) {
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, dataPathErr(errs.CodeVerifyFailed, "cannot begin a correction transaction", "Check the target is reachable.", err)
+		return 0, myerr.DataPath(errs.CodeVerifyFailed, "cannot begin a correction transaction", "Check the target is reachable.", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	var n int64
 	for _, s := range stmts {
 		res, err := tx.ExecContext(ctx, s)
 		if err != nil {
-			return 0, dataPathErr(errs.CodeVerifyFailed, "a correction statement failed: "+shorten(s, 200),
+			return 0, myerr.DataPath(errs.CodeVerifyFailed, "a correction statement failed: "+shorten(s, 200),
 				"Check the target table definition and privileges; nothing was applied.", err)
 		}
 		a, _ := res.RowsAffected()
 		n += a
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, dataPathErr(errs.CodeVerifyFailed, "cannot commit corrections", "Retry; nothing was applied.", err)
+		return 0, myerr.DataPath(errs.CodeVerifyFailed, "cannot commit corrections", "Retry; nothing was applied.", err)
 	}
 	return n, nil
 }

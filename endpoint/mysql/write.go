@@ -10,6 +10,7 @@ import (
 	"weak"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
@@ -175,7 +176,7 @@ func (e *Endpoint) writeState() *writePacket {
 }
 
 func writeErr(t *schema.Table, what string, err error) error {
-	return dataPathErr(errs.CodeCopyWrite, fmt.Sprintf("%s into %s.%s", what, t.Schema, t.Name),
+	return myerr.DataPath(errs.CodeCopyWrite, fmt.Sprintf("%s into %s.%s", what, t.Schema, t.Name),
 		"Check the target is reachable and accepts the values (column types, sql_mode); the step retries transient failures.", err)
 }
 

@@ -1,4 +1,4 @@
-package mysql
+package binlog
 
 import (
 	"context"
@@ -10,20 +10,21 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/errs"
 )
 
-// binlogPos is a MySQL-family change position: a binlog file name and a byte offset in it.
+// Pos is a MySQL-family change position: a binlog file name and a byte offset in it.
 // Its text form is "file:pos", e.g. "mariadb-bin.000003:1234".
-type binlogPos struct {
+type Pos struct {
 	File string
 	Pos  uint32
 }
 
-func (p binlogPos) String() string { return p.File + ":" + strconv.FormatUint(uint64(p.Pos), 10) }
+func (p Pos) String() string { return p.File + ":" + strconv.FormatUint(uint64(p.Pos), 10) }
 
 // seq is the numeric suffix of the file name (".000003" → 3).
-func (p binlogPos) seq() (uint64, error) {
+func (p Pos) seq() (uint64, error) {
 	i := strings.LastIndexByte(p.File, '.')
 	if i < 0 || i == len(p.File)-1 {
 		return 0, fmt.Errorf("binlog file name %q has no numeric suffix", p.File)
@@ -31,11 +32,11 @@ func (p binlogPos) seq() (uint64, error) {
 	return strconv.ParseUint(p.File[i+1:], 10, 64)
 }
 
-// parseBinlogPos parses "file:pos". The file must end in a numeric suffix.
-func parseBinlogPos(s string) (binlogPos, error) {
+// ParsePos parses "file:pos". The file must end in a numeric suffix.
+func ParsePos(s string) (Pos, error) {
 	i := strings.LastIndexByte(s, ':')
-	bad := func(why string) (binlogPos, error) {
-		return binlogPos{}, errs.New(errs.KindInvalid, errs.CodeParam,
+	bad := func(why string) (Pos, error) {
+		return Pos{}, errs.New(errs.KindInvalid, errs.CodeParam,
 			fmt.Sprintf("%q is not a MySQL binlog position (%s)", s, why),
 			`A MySQL/MariaDB position is "binlog-file:offset", e.g. "mariadb-bin.000003:1234".`)
 	}
@@ -46,7 +47,7 @@ func parseBinlogPos(s string) (binlogPos, error) {
 	if err != nil {
 		return bad("the offset is not a number")
 	}
-	p := binlogPos{File: s[:i], Pos: uint32(n)}
+	p := Pos{File: s[:i], Pos: uint32(n)}
 	if _, err := p.seq(); err != nil {
 		return bad("the file name has no numeric suffix")
 	}
@@ -54,7 +55,7 @@ func parseBinlogPos(s string) (binlogPos, error) {
 }
 
 // compare orders positions by file sequence number, then offset.
-func (p binlogPos) compare(q binlogPos) int {
+func (p Pos) compare(q Pos) int {
 	ps, _ := p.seq()
 	qs, _ := q.seq()
 	switch {
@@ -71,12 +72,12 @@ func (p binlogPos) compare(q binlogPos) int {
 }
 
 // ComparePositions orders two "file:pos" positions by file sequence number, then offset.
-func (e *Endpoint) ComparePositions(a, b string) (int, error) {
-	pa, err := parseBinlogPos(a)
+func (e *Source) ComparePositions(a, b string) (int, error) {
+	pa, err := ParsePos(a)
 	if err != nil {
 		return 0, err
 	}
-	pb, err := parseBinlogPos(b)
+	pb, err := ParsePos(b)
 	if err != nil {
 		return 0, err
 	}
@@ -85,7 +86,7 @@ func (e *Endpoint) ComparePositions(a, b string) (int, error) {
 
 // CurrentPosition returns the end of the binlog now ("file:pos" from SHOW MASTER STATUS, or
 // its newer names). It fails with CodeIncrSettings when binary logging is off.
-func (e *Endpoint) CurrentPosition(ctx context.Context) (string, error) {
+func (e *Source) CurrentPosition(ctx context.Context) (string, error) {
 	p, err := e.currentBinlogPos(ctx)
 	if err != nil {
 		return "", err
@@ -93,7 +94,7 @@ func (e *Endpoint) CurrentPosition(ctx context.Context) (string, error) {
 	return p.String(), nil
 }
 
-func (e *Endpoint) currentBinlogPos(ctx context.Context) (binlogPos, error) {
+func (e *Source) currentBinlogPos(ctx context.Context) (Pos, error) {
 	var lastErr error
 	for _, q := range []string{"SHOW MASTER STATUS", "SHOW BINARY LOG STATUS", "SHOW BINLOG STATUS"} {
 		rows, err := e.db.QueryContext(ctx, q)
@@ -103,31 +104,31 @@ func (e *Endpoint) currentBinlogPos(ctx context.Context) (binlogPos, error) {
 				lastErr = err
 				continue // a name this server version does not know: try the next one
 			}
-			return binlogPos{}, binlogQueryErr("read the current binlog position", err)
+			return Pos{}, binlogQueryErr("read the current binlog position", err)
 		}
 		p, found, err := scanFilePos(rows)
 		if err != nil {
-			return binlogPos{}, binlogQueryErr("read the current binlog position", err)
+			return Pos{}, binlogQueryErr("read the current binlog position", err)
 		}
 		if !found {
-			return binlogPos{}, errs.New(errs.KindInvalid, errs.CodeIncrSettings,
+			return Pos{}, errs.New(errs.KindInvalid, errs.CodeIncrSettings,
 				"binary logging is disabled on the source",
 				"Start the source with log_bin enabled, binlog_format=ROW, binlog_row_image=FULL and binlog_row_metadata=FULL.")
 		}
 		return p, nil
 	}
-	return binlogPos{}, binlogQueryErr("read the current binlog position", lastErr)
+	return Pos{}, binlogQueryErr("read the current binlog position", lastErr)
 }
 
 // scanFilePos reads the first row's File and Position columns of a SHOW … STATUS result.
-func scanFilePos(rows *sql.Rows) (binlogPos, bool, error) {
+func scanFilePos(rows *sql.Rows) (Pos, bool, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return binlogPos{}, false, err
+		return Pos{}, false, err
 	}
 	if !rows.Next() {
-		return binlogPos{}, false, rows.Err()
+		return Pos{}, false, rows.Err()
 	}
 	vals := make([]sql.RawBytes, len(cols))
 	ptrs := make([]any, len(cols))
@@ -135,9 +136,9 @@ func scanFilePos(rows *sql.Rows) (binlogPos, bool, error) {
 		ptrs[i] = &vals[i]
 	}
 	if err := rows.Scan(ptrs...); err != nil {
-		return binlogPos{}, false, err
+		return Pos{}, false, err
 	}
-	var p binlogPos
+	var p Pos
 	for i, c := range cols {
 		switch strings.ToLower(c) {
 		case "file":
@@ -145,19 +146,19 @@ func scanFilePos(rows *sql.Rows) (binlogPos, bool, error) {
 		case "position":
 			n, err := strconv.ParseUint(string(vals[i]), 10, 32)
 			if err != nil {
-				return binlogPos{}, false, fmt.Errorf("bad binlog position %q", vals[i])
+				return Pos{}, false, fmt.Errorf("bad binlog position %q", vals[i])
 			}
 			p.Pos = uint32(n)
 		}
 	}
 	if p.File == "" {
-		return binlogPos{}, false, nil
+		return Pos{}, false, nil
 	}
 	return p, true, rows.Err()
 }
 
 // binlogFiles lists the retained binlog files, oldest first (SHOW BINARY LOGS).
-func (e *Endpoint) binlogFiles(ctx context.Context) ([]string, error) {
+func (e *Source) binlogFiles(ctx context.Context) ([]string, error) {
 	rows, err := e.db.QueryContext(ctx, "SHOW BINARY LOGS")
 	if err != nil {
 		return nil, binlogQueryErr("list the binlog files", err)
@@ -188,6 +189,6 @@ func (e *Endpoint) binlogFiles(ctx context.Context) ([]string, error) {
 // binlogQueryErr wraps a failed binlog status query: connection problems are retryable,
 // a refused statement means missing privileges.
 func binlogQueryErr(what string, err error) error {
-	return dataPathErr(errs.CodeConnect, "cannot "+what+" on the source",
+	return myerr.DataPath(errs.CodeConnect, "cannot "+what+" on the source",
 		"Grant the godwit user REPLICATION CLIENT and REPLICATION SLAVE (MariaDB: BINLOG MONITOR and REPLICATION SLAVE) and check the source is reachable.", err)
 }

@@ -1,4 +1,4 @@
-package mysql
+package binlog
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 	"github.com/godwit/godwit/errs"
 )
 
-var _ endpoint.ChangeReader = (*Endpoint)(nil)
+var _ endpoint.ChangeReader = (*Source)(nil)
 
-func (e *Endpoint) flavor() string {
+func (e *Source) flavor() string {
 	if e.mariadb {
 		return gmmysql.MariaDBFlavor
 	}
@@ -29,8 +29,8 @@ func (e *Endpoint) flavor() string {
 // column names, signedness, ENUM/SET members, character sets and the primary key as logged,
 // never today's catalog. Values follow the change.Row conventions exactly as ReadChunk
 // produces them. want and fn are called on the caller's goroutine, never concurrently.
-func (e *Endpoint) StreamChanges(ctx context.Context, from string, want func(schema, table string) bool, fn func(*change.Txn) error) error {
-	pos, err := parseBinlogPos(from)
+func (e *Source) StreamChanges(ctx context.Context, from string, want func(schema, table string) bool, fn func(*change.Txn) error) error {
+	pos, err := ParsePos(from)
 	if err != nil {
 		return err
 	}
@@ -47,17 +47,17 @@ func (e *Endpoint) StreamChanges(ctx context.Context, from string, want func(sch
 
 // runBinlog feeds the events from pos to a until ctx ends, a fails, or stop (checked after
 // every event) returns true.
-func (e *Endpoint) runBinlog(ctx context.Context, pos binlogPos, a *txnAssembler, stop func() bool) error {
+func (e *Source) runBinlog(ctx context.Context, pos Pos, a *txnAssembler, stop func() bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c, err := e.openBinlog(pos)
+	c, err := e.OpenDump(pos)
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	for {
-		ev, err := c.next(ctx)
+		ev, err := c.Next(ctx)
 		if err != nil {
 			if ee, ok := err.(*errs.Error); ok && ee.Kind == errs.KindUnavailable {
 				return ee.With("position", a.last.String())
@@ -79,7 +79,7 @@ func (e *Endpoint) runBinlog(ctx context.Context, pos binlogPos, a *txnAssembler
 // LOGS), then scans that file onwards. It fails with CodeIncrPositionGone when the oldest
 // retained file starts after ts, and returns the current position when nothing committed
 // at or after ts yet.
-func (e *Endpoint) PositionAtTime(ctx context.Context, ts int64) (string, error) {
+func (e *Source) PositionAtTime(ctx context.Context, ts int64) (string, error) {
 	end, err := e.currentBinlogPos(ctx)
 	if err != nil {
 		return "", err
@@ -115,7 +115,7 @@ func (e *Endpoint) PositionAtTime(ctx context.Context, ts int64) (string, error)
 			hi = mid - 1
 		}
 	}
-	start := binlogPos{File: files[lo], Pos: 4}
+	start := Pos{File: files[lo], Pos: 4}
 	if start.compare(end) >= 0 {
 		return end.String(), nil
 	}
@@ -126,7 +126,7 @@ func (e *Endpoint) PositionAtTime(ctx context.Context, ts int64) (string, error)
 				found = true
 				return nil
 			}
-			p, err := parseBinlogPos(t.Pos)
+			p, err := ParsePos(t.Pos)
 			if err != nil {
 				return err
 			}
@@ -147,15 +147,15 @@ func (e *Endpoint) PositionAtTime(ctx context.Context, ts int64) (string, error)
 
 // binlogFileTime returns the timestamp of the first real event of a binlog file (its
 // FORMAT_DESCRIPTION event, written when the file was created).
-func (e *Endpoint) binlogFileTime(ctx context.Context, file string) (int64, error) {
-	pos := binlogPos{File: file, Pos: 4}
-	c, err := e.openBinlog(pos)
+func (e *Source) binlogFileTime(ctx context.Context, file string) (int64, error) {
+	pos := Pos{File: file, Pos: 4}
+	c, err := e.OpenDump(pos)
 	if err != nil {
 		return 0, err
 	}
-	defer c.close()
+	defer c.Close()
 	for {
-		ev, err := c.next(ctx)
+		ev, err := c.Next(ctx)
 		if err != nil {
 			return 0, err
 		}

@@ -1,4 +1,4 @@
-package mysql
+package binlog
 
 import (
 	"context"
@@ -15,25 +15,25 @@ import (
 	"github.com/godwit/godwit/errs"
 )
 
-// Binlog connection tuning. The source sends a heartbeat every binlogHeartbeat while it has
-// nothing else to send, so a reader that has waited binlogSilence for the next event (it
+// Binlog connection tuning. The source sends a heartbeat every Heartbeat while it has
+// nothing else to send, so a reader that has waited Silence for the next event (it
 // is not counting time spent in the caller's callback) knows the connection is dead. A
 // socket read deadline would instead fire whenever the callback is slower than the
 // deadline, because the library arms it when a packet arrives, not when it reads again.
 const (
-	binlogHeartbeat   = time.Second
-	binlogSilence     = 30 * time.Second
+	Heartbeat         = time.Second
+	Silence           = 30 * time.Second
 	binlogEventBuffer = 256
 )
 
-// binlogConn is one binlog dump connection, reading raw events from a position.
-type binlogConn struct {
+// Conn is one binlog dump connection, reading raw events from a position.
+type Conn struct {
 	syncer *replication.BinlogSyncer
 	stream *replication.BinlogStreamer
-	from   binlogPos
+	from   Pos
 
 	// The silence watchdog: one context for the stream, cancelled with errSilent by watch
-	// when no event (heartbeats included) arrived for binlogSilence. One timer per stream,
+	// when no event (heartbeats included) arrived for Silence. One timer per stream,
 	// not one per event.
 	wctx      context.Context
 	cancel    context.CancelCauseFunc
@@ -42,7 +42,7 @@ type binlogConn struct {
 
 var errSilent = errors.New("binlog stream silent")
 
-func (c *binlogConn) watch() {
+func (c *Conn) watch() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -50,7 +50,7 @@ func (c *binlogConn) watch() {
 		case <-c.wctx.Done():
 			return
 		case now := <-t.C:
-			if now.UnixNano()-c.lastEvent.Load() > int64(binlogSilence) {
+			if now.UnixNano()-c.lastEvent.Load() > int64(Silence) {
 				c.cancel(errSilent)
 				return
 			}
@@ -58,9 +58,9 @@ func (c *binlogConn) watch() {
 	}
 }
 
-// openBinlog starts a binlog dump at from. Events arrive undecoded (raw mode) except for
+// OpenDump starts a binlog dump at from. Events arrive undecoded (raw mode) except for
 // ROTATE and FORMAT_DESCRIPTION; the caller decodes them on its own goroutine.
-func (e *Endpoint) openBinlog(from binlogPos) (*binlogConn, error) {
+func (e *Source) OpenDump(from Pos) (*Conn, error) {
 	flavor := gmmysql.MySQLFlavor
 	if e.mariadb {
 		flavor = gmmysql.MariaDBFlavor
@@ -76,7 +76,7 @@ func (e *Endpoint) openBinlog(from binlogPos) (*binlogConn, error) {
 		Localhost:        "godwit",
 		Charset:          "utf8mb4",
 		RawModeEnabled:   true,
-		HeartbeatPeriod:  binlogHeartbeat,
+		HeartbeatPeriod:  Heartbeat,
 		DisableRetrySync: true, // the caller reconnects at a transaction boundary
 		EventCacheCount:  binlogEventBuffer,
 		FillZeroLogPos:   e.mariadb,
@@ -96,12 +96,12 @@ func (e *Endpoint) openBinlog(from binlogPos) (*binlogConn, error) {
 		syncer.Close()
 		return nil, binlogStreamErr(from, err)
 	}
-	return &binlogConn{syncer: syncer, stream: stream, from: from}, nil
+	return &Conn{syncer: syncer, stream: stream, from: from}, nil
 }
 
-// next returns the next event. It returns ctx.Err() when ctx ends, and *errs.Error for a
+// Next returns the next event. It returns ctx.Err() when ctx ends, and *errs.Error for a
 // failed or silent connection (see binlogStreamErr).
-func (c *binlogConn) next(ctx context.Context) (*replication.BinlogEvent, error) {
+func (c *Conn) Next(ctx context.Context) (*replication.BinlogEvent, error) {
 	if c.wctx == nil {
 		c.wctx, c.cancel = context.WithCancelCause(ctx)
 		c.lastEvent.Store(time.Now().UnixNano())
@@ -117,13 +117,13 @@ func (c *binlogConn) next(ctx context.Context) (*replication.BinlogEvent, error)
 	}
 	if errors.Is(context.Cause(c.wctx), errSilent) {
 		return nil, errs.New(errs.KindUnavailable, errs.CodeConnect,
-			fmt.Sprintf("the source sent nothing, not even a heartbeat, for %s", binlogSilence),
+			fmt.Sprintf("the source sent nothing, not even a heartbeat, for %s", Silence),
 			"The connection to the source is lost; godwit reconnects from the last stored position.")
 	}
 	return nil, binlogStreamErr(c.from, err)
 }
 
-func (c *binlogConn) close() {
+func (c *Conn) Close() {
 	if c.cancel != nil {
 		c.cancel(nil)
 	}
@@ -133,7 +133,7 @@ func (c *binlogConn) close() {
 // binlogStreamErr classifies a binlog dump failure: error 1236 (the position is not in the
 // log, usually because the file was purged) is CodeIncrPositionGone, missing privileges are
 // KindInvalid, and everything else is a lost connection (KindUnavailable).
-func binlogStreamErr(from binlogPos, err error) error {
+func binlogStreamErr(from Pos, err error) error {
 	var me *gmmysql.MyError
 	if errors.As(err, &me) {
 		switch me.Code {
@@ -159,7 +159,7 @@ func binlogStreamErr(from binlogPos, err error) error {
 }
 
 // binlogDecodeErr reports an event godwit cannot decode near position at.
-func binlogDecodeErr(at binlogPos, err error) error {
+func binlogDecodeErr(at Pos, err error) error {
 	return errs.New(errs.KindInternal, errs.CodeIncrDecode,
 		fmt.Sprintf("cannot decode the binlog event near %s", at),
 		"Report this with the source version and the event (mysqlbinlog --start-position); "+

@@ -1,4 +1,4 @@
-package mysql
+package binlog
 
 import (
 	"bytes"
@@ -43,7 +43,7 @@ type colConv struct {
 
 // loadCollations maps collation ids to character set names, from the server's own catalog
 // (the table map identifies charsets by collation id).
-func (e *Endpoint) loadCollations(ctx context.Context) (map[uint64]string, error) {
+func (e *Source) loadCollations(ctx context.Context) (map[uint64]string, error) {
 	rows, err := e.db.QueryContext(ctx, "SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE ID IS NOT NULL")
 	if err != nil {
 		return nil, binlogQueryErr("read the collation list", err)

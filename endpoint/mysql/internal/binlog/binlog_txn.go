@@ -1,4 +1,4 @@
-package mysql
+package binlog
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ type txnAssembler struct {
 	fn     func(*change.Txn) error
 
 	file   string                  // current binlog file (from ROTATE events)
-	last   binlogPos               // end of the last event handled
+	last   Pos                     // end of the last event handled
 	tables map[uint64]*binlogTable // by table id, for the current statement
 	defs   map[string]*binlogTable // by table-map signature
 
@@ -39,7 +39,7 @@ type txnAssembler struct {
 	events []change.Event
 }
 
-func newTxnAssembler(flavor string, from binlogPos, colls map[uint64]string,
+func newTxnAssembler(flavor string, from Pos, colls map[uint64]string,
 	want func(schema, table string) bool, fn func(*change.Txn) error) *txnAssembler {
 	a := &txnAssembler{colls: colls, want: want, fn: fn, file: from.File, last: from,
 		tables: map[uint64]*binlogTable{}, defs: map[string]*binlogTable{}}
@@ -72,7 +72,7 @@ func (a *txnAssembler) decodeRows(re *replication.RowsEvent, data []byte) error 
 func (a *txnAssembler) handle(ev *replication.BinlogEvent) error {
 	if r, ok := ev.Event.(*replication.RotateEvent); ok {
 		a.file = string(r.NextLogName)
-		a.last = binlogPos{File: a.file, Pos: uint32(r.Position)}
+		a.last = Pos{File: a.file, Pos: uint32(r.Position)}
 		return nil
 	}
 	parsed, err := a.parser.Parse(ev.RawData)
@@ -84,7 +84,7 @@ func (a *txnAssembler) handle(ev *replication.BinlogEvent) error {
 
 func (a *txnAssembler) handleParsed(h *replication.EventHeader, ev replication.Event) error {
 	if h.LogPos != 0 && h.Flags&replication.LOG_EVENT_ARTIFICIAL_F == 0 {
-		a.last = binlogPos{File: a.file, Pos: h.LogPos}
+		a.last = Pos{File: a.file, Pos: h.LogPos}
 	}
 	switch e := ev.(type) {
 	case *replication.MariadbGTIDEvent:
@@ -124,7 +124,7 @@ func (a *txnAssembler) reset() {
 }
 
 func (a *txnAssembler) commit(h *replication.EventHeader) error {
-	t := &change.Txn{Pos: binlogPos{File: a.file, Pos: h.LogPos}.String(), GTID: a.gtid,
+	t := &change.Txn{Pos: Pos{File: a.file, Pos: h.LogPos}.String(), GTID: a.gtid,
 		Time: int64(h.Timestamp), Events: a.events}
 	a.reset()
 	return a.fn(t)
