@@ -15,6 +15,9 @@ import (
 // maxTableDefs bounds the cache of decoded table definitions (by table-map signature).
 const maxTableDefs = 4096
 
+// maxColumns is the most columns a MySQL or MariaDB table can have.
+const maxColumns = 4096
+
 // txnAssembler turns a binlog event sequence into committed transactions. It owns its
 // parser and is used from one goroutine.
 //
@@ -64,16 +67,59 @@ func (a *txnAssembler) decodeRows(re *replication.RowsEvent, data []byte) error 
 	if t := a.tables[re.TableID]; t == nil || !t.want {
 		return nil
 	}
+	// The library sizes each row image by ColumnCount and loops until the body is consumed:
+	// a count of 0 consumes nothing (an endless loop), a huge one allocates without bound.
+	// A real event matches its table map and has 1..maxColumns columns.
+	if re.ColumnCount < 1 || re.ColumnCount > maxColumns || re.Table == nil || re.ColumnCount != re.Table.ColumnCount ||
+		len(re.Table.ColumnType) != int(re.ColumnCount) {
+		return fmt.Errorf("rows event with %d columns does not match its table map", re.ColumnCount)
+	}
+	// Each image consumes a null bitmap sized by the columns present: none present consumes
+	// nothing, and the library would loop forever on the same bytes.
+	if !anyBit(re.ColumnBitmap1) || (re.ColumnBitmap2 != nil && !anyBit(re.ColumnBitmap2)) {
+		return fmt.Errorf("rows event without any column present")
+	}
 	return re.DecodeData(pos, data)
 }
 
+// unusedEvents are the event types capture never looks into: they are not parsed at all
+// (their decoders size allocations by counts read from the event, e.g. a GTID list's).
+var unusedEvents = map[replication.EventType]bool{
+	replication.MARIADB_GTID_LIST_EVENT:         true,
+	replication.PREVIOUS_GTIDS_EVENT:            true,
+	replication.MARIADB_BINLOG_CHECKPOINT_EVENT: true,
+	replication.MARIADB_ANNOTATE_ROWS_EVENT:     true,
+	replication.ROWS_QUERY_EVENT:                true,
+}
+
+// anyBit reports whether any bit of b is set.
+func anyBit(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // handle processes one event as the binlog connection delivered it (raw mode: ROTATE and
-// FORMAT_DESCRIPTION parsed, the rest as raw bytes).
-func (a *txnAssembler) handle(ev *replication.BinlogEvent) error {
+// FORMAT_DESCRIPTION parsed, the rest as raw bytes). The library parser and its metadata
+// accessors index by lengths read from the event and can panic on a malformed one (a rows
+// event before any format description, truncated table-map metadata); that is a decoding
+// error of this event (CodeIncrDecode), never a crash of the process.
+func (a *txnAssembler) handle(ev *replication.BinlogEvent) (err error) {
 	if r, ok := ev.Event.(*replication.RotateEvent); ok {
 		a.file = string(r.NextLogName)
 		a.last = Pos{File: a.file, Pos: uint32(r.Position)}
 		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = binlogDecodeErr(a.last, fmt.Errorf("malformed %s event (%d bytes): %v", ev.Header.EventType, len(ev.RawData), r))
+		}
+	}()
+	if unusedEvents[ev.Header.EventType] {
+		return a.handleParsed(ev.Header, nil) // the position only
 	}
 	parsed, err := a.parser.Parse(ev.RawData)
 	if err != nil {
