@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"fmt"
+	"github.com/godwit/godwit/endpoint"
 	"strings"
 	"sync"
 
@@ -45,6 +46,8 @@ var filterFuncs = map[string]bool{
 var filterParser = sync.OnceValues(func() (*sqlparser.Parser, error) {
 	return sqlparser.New(sqlparser.Options{MySQLServerVersion: "8.0.30"})
 })
+
+var _ endpoint.Filter = (*Endpoint)(nil)
 
 // RenderFilter validates where against t's columns and returns it re-rendered (see
 // ValidateWhere). It implements endpoint.Filter.
