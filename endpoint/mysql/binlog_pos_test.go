@@ -3,8 +3,8 @@ package mysql
 import (
 	"testing"
 
-	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/endpoint/mysql/internal/binlog"
+	"github.com/godwit/godwit/errs"
 )
 
 func TestComparePositions(t *testing.T) {

@@ -17,11 +17,11 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/binlog"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/sampledb"
 	"github.com/godwit/godwit/testenv"
-	"github.com/godwit/godwit/endpoint/mysql/internal/binlog"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 // blEnv is the binlog test fixture: one private MariaDB (ROW/FULL/FULL binlog), an

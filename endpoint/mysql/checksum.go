@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/endpoint"
-	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/schema"
 )
 
 var _ endpoint.Checksummer = (*Endpoint)(nil)

@@ -11,9 +11,9 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 var _ endpoint.ChunkPlanner = (*Endpoint)(nil)

@@ -12,9 +12,9 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 // TestChunkSampleMariaDB plans 200k-row tables whose keys are not dense integers on a

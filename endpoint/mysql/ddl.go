@@ -2,8 +2,8 @@ package mysql
 
 import (
 	"github.com/godwit/godwit/endpoint"
-	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/endpoint/mysql/internal/ddl"
+	"github.com/godwit/godwit/schema"
 )
 
 var _ endpoint.DDLTranslator = (*Endpoint)(nil)

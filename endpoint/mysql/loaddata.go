@@ -13,9 +13,9 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 // The LOAD DATA write path.

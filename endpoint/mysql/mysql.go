@@ -18,9 +18,9 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 func init() {

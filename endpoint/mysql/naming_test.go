@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 // namingCases are identifiers with the verdict the MySQL-family rules give them.

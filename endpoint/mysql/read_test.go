@@ -11,9 +11,9 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 // dpEnv is the data-path test fixture: two throwaway MariaDB servers, a database on each,

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 // srTestDDL creates the source objects in database src (the %s).

@@ -10,11 +10,11 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/godwit/godwit/endpoint"
-	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/endpoint/mysql/internal/ddl"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/schema"
 )
 
 var _ endpoint.SchemaWriter = (*Endpoint)(nil)

@@ -10,10 +10,10 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
-	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/schema"
 )
 
 // querier is what verification queries run on: the pool, or one snapshot connection.

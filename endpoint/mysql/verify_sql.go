@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/change"
-	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
+	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/schema"
 )
 
 // RenderSelect renders "SELECT cols FROM t WHERE key = literals;" showing one row, with

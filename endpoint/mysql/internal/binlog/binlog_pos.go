@@ -10,8 +10,8 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
-	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
+	"github.com/godwit/godwit/errs"
 )
 
 // Pos is a MySQL-family change position: a binlog file name and a byte offset in it.

@@ -15,9 +15,9 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/sampledb"
 	"github.com/godwit/godwit/testenv"
-	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 )
 
 // update regenerates the FuzzDecodeEvent seed corpus from a throwaway MariaDB:

@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
+	"github.com/godwit/godwit/schema"
 )
 
 // RenderCreateTable renders the CREATE TABLE statement for t (names as in t). Every column

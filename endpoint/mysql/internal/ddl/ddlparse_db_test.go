@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/godwit/godwit/endpoint"
-	"github.com/godwit/godwit/testenv"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
+	"github.com/godwit/godwit/testenv"
 )
 
 // TestTranslateDDLExecutes runs DDL on a source database, translates each statement to a
