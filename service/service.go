@@ -53,8 +53,8 @@ func (s *Service) CreateDataSource(ctx context.Context, ds model.DataSource, ski
 		return "", errs.Invalid("name is longer than 128 characters")
 	case model.CheckDisplayName(ds.Name) != nil:
 		return "", checkDisplayName("name", ds.Name)
-	case !model.KnownDataSourceType(ds.Type):
-		return "", errs.Invalid("type %q is not a supported data source type (MYSQL, MARIADB, OB_MYSQL, TIDB, POSTGRESQL, KAFKA)", ds.Type)
+	case servedType(ds.Type) != nil:
+		return "", servedType(ds.Type)
 	case strings.TrimSpace(ds.Host) == "":
 		return "", errs.Invalid("host is required")
 	case ds.Port <= 0 || ds.Port > 65535:
@@ -83,6 +83,21 @@ func (s *Service) CreateDataSource(ctx context.Context, ds model.DataSource, ski
 	}
 	s.log.Info("data source created", "id", ds.ID, "name", ds.Name, "type", ds.Type, "host", ds.Host, "port", ds.Port)
 	return ds.ID, nil
+}
+
+// servedType refuses (PARAM_ERROR naming t and the supported types) a data-source type that
+// no endpoint package registered (endpoint.Register) — one model knows but nothing serves
+// would be stored and then fail the project at run time.
+func servedType(t model.DataSourceType) error {
+	reg := endpoint.Types()
+	names := make([]string, len(reg))
+	for i, r := range reg {
+		if r == t && model.KnownDataSourceType(t) {
+			return nil
+		}
+		names[i] = string(r)
+	}
+	return errs.Invalid("type %q is not a supported data source type: no endpoint serves it (supported: %s)", t, strings.Join(names, ", "))
 }
 
 // GetDataSource returns a data source without its password.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -25,8 +27,8 @@ const checkpointTable = "checkpoint"
 // LoadCheckpoints implements endpoint.ChangeApplier.
 func (e *Endpoint) LoadCheckpoints(ctx context.Context, schemaName, stream string) ([]endpoint.Checkpoint, error) {
 	for _, q := range []string{
-		"CREATE DATABASE IF NOT EXISTS " + QuoteIdent(schemaName),
-		"CREATE TABLE IF NOT EXISTS " + QuoteTable(schemaName, checkpointTable) + ` (
+		"CREATE DATABASE IF NOT EXISTS " + sqlval.QuoteIdent(schemaName),
+		"CREATE TABLE IF NOT EXISTS " + sqlval.QuoteTable(schemaName, checkpointTable) + ` (
   stream VARCHAR(64) NOT NULL,
   worker INT NOT NULL,
   seq BIGINT UNSIGNED NOT NULL,
@@ -40,7 +42,7 @@ func (e *Endpoint) LoadCheckpoints(ctx context.Context, schemaName, stream strin
 			return nil, applyErr("creating the checkpoint table", err)
 		}
 	}
-	rows, err := e.db.QueryContext(ctx, "SELECT worker, seq, pos, ts FROM "+QuoteTable(schemaName, checkpointTable)+
+	rows, err := e.db.QueryContext(ctx, "SELECT worker, seq, pos, ts FROM "+sqlval.QuoteTable(schemaName, checkpointTable)+
 		" WHERE stream = ? ORDER BY worker", stream)
 	if err != nil {
 		return nil, applyErr("reading checkpoints", err)
@@ -74,7 +76,7 @@ func (e *Endpoint) SaveCheckpoints(ctx context.Context, schemaName, stream strin
 
 // DropCheckpoints implements endpoint.ChangeApplier.
 func (e *Endpoint) DropCheckpoints(ctx context.Context, schemaName, stream string) error {
-	_, err := e.db.ExecContext(ctx, "DELETE FROM "+QuoteTable(schemaName, checkpointTable)+" WHERE stream = ?", stream)
+	_, err := e.db.ExecContext(ctx, "DELETE FROM "+sqlval.QuoteTable(schemaName, checkpointTable)+" WHERE stream = ?", stream)
 	var me *gomysql.MySQLError
 	if errors.As(err, &me) && (me.Number == 1146 || me.Number == 1049) { // no table / no database
 		return nil
@@ -88,13 +90,13 @@ func (e *Endpoint) DropCheckpoints(ctx context.Context, schemaName, stream strin
 func checkpointUpsert(schemaName, stream string, cps ...endpoint.Checkpoint) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")
-	b.WriteString(QuoteTable(schemaName, checkpointTable))
+	b.WriteString(sqlval.QuoteTable(schemaName, checkpointTable))
 	b.WriteString(" (stream, worker, seq, pos, ts) VALUES ")
 	for i, c := range cps {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, "(%s,%d,%d,%s,%d)", QuoteString(stream), c.Worker, c.Seq, QuoteString(c.Pos), c.Time)
+		fmt.Fprintf(&b, "(%s,%d,%d,%s,%d)", sqlval.QuoteString(stream), c.Worker, c.Seq, sqlval.QuoteString(c.Pos), c.Time)
 	}
 	b.WriteString(" ON DUPLICATE KEY UPDATE seq=VALUES(seq), pos=VALUES(pos), ts=VALUES(ts)")
 	return b.String()
@@ -153,21 +155,21 @@ func (e *Endpoint) ExecDDL(ctx context.Context, stmt string) error {
 		}
 	}
 	if err != nil {
-		return errs.As(dataPathErr(errs.CodeIncrDDL, "applying DDL on the target failed: "+err.Error(),
+		return errs.As(myerr.DataPath(errs.CodeIncrDDL, "applying DDL on the target failed: "+err.Error(),
 			"Check the statement against the target; fix the target table by hand and resume, or drop the DDL type from supportDDLTypes.", err)).
 			With("statement", truncate(stmt, 300))
 	}
 	return nil
 }
 
-// applyErr classifies an apply failure with the data path's rules (dataPathErr): connection
+// applyErr classifies an apply failure with the data path's rules (myerr.DataPath): connection
 // losses, deadlocks and lock timeouts are KindUnavailable and retried by the caller.
 func applyErr(what string, err error) error {
 	var ee *errs.Error
 	if errors.As(err, &ee) {
 		return err
 	}
-	return dataPathErr(errs.CodeIncrApply, "target: "+what+": "+err.Error(),
+	return myerr.DataPath(errs.CodeIncrApply, "target: "+what+": "+err.Error(),
 		"Check the target table matches the source (columns, types, constraints); transient failures are retried.", err)
 }
 
@@ -179,10 +181,10 @@ func truncate(s string, n int) string {
 }
 
 // colKinds returns the literal kinds of cols in t (unknown columns render as text).
-func colKinds(t *schema.Table, cols []string) []litKind {
-	out := make([]litKind, len(cols))
+func colKinds(t *schema.Table, cols []string) []sqlval.Kind {
+	out := make([]sqlval.Kind, len(cols))
 	for i, c := range cols {
-		out[i] = litKindOf(t.Column(c))
+		out[i] = sqlval.KindOf(t.Column(c))
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -22,9 +23,9 @@ import (
 type upsertGroup struct {
 	table   *schema.Table
 	cols    []string
-	kinds   []litKind
+	kinds   []sqlval.Kind
 	keyIdx  []int
-	keyKind []litKind
+	keyKind []sqlval.Kind
 	order   []string // keys in first-seen order
 	final   map[string]*upsertEntry
 }
@@ -120,7 +121,7 @@ func flushGroups(ctx context.Context, tx *sql.Tx, groups []*upsertGroup) error {
 }
 
 func (g *upsertGroup) flush(ctx context.Context, tx *sql.Tx) error {
-	tbl := QuoteTable(g.table.Schema, g.table.Name)
+	tbl := sqlval.QuoteTable(g.table.Schema, g.table.Name)
 	// Deletes first.
 	var b []byte
 	n := 0
@@ -138,7 +139,7 @@ func (g *upsertGroup) flush(ctx context.Context, tx *sql.Tx) error {
 	}
 	keyCols := make([]string, len(g.keyIdx))
 	for i, j := range g.keyIdx {
-		keyCols[i] = QuoteIdent(g.cols[j])
+		keyCols[i] = sqlval.QuoteIdent(g.cols[j])
 	}
 	for _, ks := range g.order {
 		e := g.final[ks]
@@ -223,7 +224,7 @@ func applyStrict(ctx context.Context, tx *sql.Tx, changes []endpoint.RowChange, 
 // c.Key, or by every column (LIMIT 1) for tables without one. It returns 1 for a conflict
 // (duplicate insert, update or delete of a missing row) that policy let through.
 func applyOne(ctx context.Context, tx *sql.Tx, c *endpoint.RowChange, policy string) (int, error) {
-	tbl := QuoteTable(c.Table.Schema, c.Table.Name)
+	tbl := sqlval.QuoteTable(c.Table.Schema, c.Table.Name)
 	kinds := colKinds(c.Table, c.Cols)
 	var b []byte
 	var err error
@@ -263,8 +264,8 @@ func applyOne(ctx context.Context, tx *sql.Tx, c *endpoint.RowChange, policy str
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, QuoteIdent(col)+"="...)
-			if b, err = litAppend(b, kinds[i], c.After[i]); err != nil {
+			b = append(b, sqlval.QuoteIdent(col)+"="...)
+			if b, err = sqlval.Append(b, kinds[i], c.After[i]); err != nil {
 				return 0, changeErr(c, err)
 			}
 		}
@@ -316,7 +317,7 @@ func applyOne(ctx context.Context, tx *sql.Tx, c *endpoint.RowChange, policy str
 }
 
 // appendMatch appends " WHERE …" identifying row r (by key, or all columns + LIMIT 1).
-func appendMatch(b []byte, c *endpoint.RowChange, r change.Row, kinds []litKind) ([]byte, error) {
+func appendMatch(b []byte, c *endpoint.RowChange, r change.Row, kinds []sqlval.Kind) ([]byte, error) {
 	b = append(b, " WHERE "...)
 	var err error
 	if len(c.Key) > 0 {
@@ -328,8 +329,8 @@ func appendMatch(b []byte, c *endpoint.RowChange, r change.Row, kinds []litKind)
 			if i > 0 {
 				b = append(b, " AND "...)
 			}
-			b = append(b, QuoteIdent(c.Cols[j])+"<=>"...)
-			if b, err = litAppend(b, kinds[j], r[j]); err != nil {
+			b = append(b, sqlval.QuoteIdent(c.Cols[j])+"<=>"...)
+			if b, err = sqlval.Append(b, kinds[j], r[j]); err != nil {
 				return b, err
 			}
 		}
@@ -339,16 +340,16 @@ func appendMatch(b []byte, c *endpoint.RowChange, r change.Row, kinds []litKind)
 		if i > 0 {
 			b = append(b, " AND "...)
 		}
-		b = append(b, QuoteIdent(col)+"<=>"...)
-		if b, err = litAppend(b, kinds[i], r[i]); err != nil {
+		b = append(b, sqlval.QuoteIdent(col)+"<=>"...)
+		if b, err = sqlval.Append(b, kinds[i], r[i]); err != nil {
 			return b, err
 		}
 	}
 	return append(b, " LIMIT 1"...), nil
 }
 
-func rowExists(ctx context.Context, tx *sql.Tx, c *endpoint.RowChange, r change.Row, kinds []litKind) (bool, error) {
-	b := []byte("SELECT 1 FROM " + QuoteTable(c.Table.Schema, c.Table.Name))
+func rowExists(ctx context.Context, tx *sql.Tx, c *endpoint.RowChange, r change.Row, kinds []sqlval.Kind) (bool, error) {
+	b := []byte("SELECT 1 FROM " + sqlval.QuoteTable(c.Table.Schema, c.Table.Name))
 	b, err := appendMatch(b, c, r, kinds)
 	if err != nil {
 		return false, changeErr(c, err)
@@ -367,7 +368,7 @@ func rowExists(ctx context.Context, tx *sql.Tx, c *endpoint.RowChange, r change.
 	return true, nil
 }
 
-func appendTuple(b []byte, r change.Row, kinds []litKind) ([]byte, error) {
+func appendTuple(b []byte, r change.Row, kinds []sqlval.Kind) ([]byte, error) {
 	b = append(b, '(')
 	var err error
 	for i, v := range r {
@@ -377,7 +378,7 @@ func appendTuple(b []byte, r change.Row, kinds []litKind) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if b, err = litAppend(b, kinds[i], v); err != nil {
+		if b, err = sqlval.Append(b, kinds[i], v); err != nil {
 			return b, err
 		}
 	}
@@ -387,7 +388,7 @@ func appendTuple(b []byte, r change.Row, kinds []litKind) ([]byte, error) {
 func quoteCols(cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
-		q[i] = QuoteIdent(c)
+		q[i] = sqlval.QuoteIdent(c)
 	}
 	return strings.Join(q, ",")
 }

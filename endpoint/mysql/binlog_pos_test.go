@@ -3,6 +3,7 @@ package mysql
 import (
 	"testing"
 
+	"github.com/godwit/godwit/endpoint/mysql/internal/binlog"
 	"github.com/godwit/godwit/errs"
 )
 
@@ -29,7 +30,7 @@ func TestComparePositions(t *testing.T) {
 			t.Errorf("ComparePositions(%q) error %v, want %s", bad, err, errs.CodeParam)
 		}
 	}
-	p, err := parseBinlogPos("mariadb-bin.000003:1234")
+	p, err := binlog.ParsePos("mariadb-bin.000003:1234")
 	if err != nil || p.String() != "mariadb-bin.000003:1234" {
 		t.Errorf("round trip: %v %v", p, err)
 	}

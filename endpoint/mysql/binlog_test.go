@@ -17,6 +17,8 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/binlog"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/sampledb"
 	"github.com/godwit/godwit/testenv"
@@ -138,7 +140,7 @@ func blTestAllTypes(t *testing.T, env *blEnv) {
 	if _, err := sampledb.Create(ctx, env.root, name, sampledb.Options{Scale: 0.01, Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { env.root.Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name)) })
+	t.Cleanup(func() { env.root.Exec("DROP DATABASE IF EXISTS " + sqlval.QuoteIdent(name)) })
 	p1 := env.pos(t)
 
 	txns := env.collect(t, p0, p1, func(s, tb string) bool { return s == name && tb == "all_types" })
@@ -395,7 +397,7 @@ func blTestRestart(t *testing.T, env *blEnv) {
 		if e := errs.As(err); e.Kind != errs.KindUnavailable {
 			t.Fatalf("stream error after the source stopped: %v (kind %d), want KindUnavailable", err, e.Kind)
 		}
-	case <-time.After(2 * binlogSilence):
+	case <-time.After(2 * binlog.Silence):
 		t.Fatal("the stream did not notice the source stopped")
 	}
 	if err := env.srv.Start(ctx); err != nil {
@@ -419,7 +421,7 @@ func blTestPurged(t *testing.T, env *blEnv) {
 	ctx := context.Background()
 	old := env.pos(t)
 	blExec(t, env.root, "FLUSH BINARY LOGS", "FLUSH BINARY LOGS")
-	cur, _ := parseBinlogPos(env.pos(t))
+	cur, _ := binlog.ParsePos(env.pos(t))
 	blExec(t, env.root, "PURGE BINARY LOGS TO '"+cur.File+"'")
 	for _, from := range []string{old, "mariadb-bin.999999:4"} {
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -471,20 +473,20 @@ func blTestSettings(t *testing.T, env *blEnv) {
 }
 
 // blTestHeartbeat checks that an idle source sends heartbeats, so the silence watchdog
-// (binlogSilence) never fires on a healthy but quiet connection.
+// (binlog.Silence) never fires on a healthy but quiet connection.
 func blTestHeartbeat(t *testing.T, env *blEnv) {
-	p, _ := parseBinlogPos(env.pos(t))
-	c, err := env.ep.openBinlog(p)
+	p, _ := binlog.ParsePos(env.pos(t))
+	c, err := env.ep.binlogSource().OpenDump(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*binlogHeartbeat)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*binlog.Heartbeat)
 	defer cancel()
 	for {
-		ev, err := c.next(ctx)
+		ev, err := c.Next(ctx)
 		if err != nil {
-			t.Fatalf("no heartbeat within %s: %v", 10*binlogHeartbeat, err)
+			t.Fatalf("no heartbeat within %s: %v", 10*binlog.Heartbeat, err)
 		}
 		if ev.Header.EventType == replication.HEARTBEAT_EVENT || ev.Header.EventType == replication.HEARTBEAT_LOG_EVENT_V2 {
 			return
@@ -506,7 +508,7 @@ func blTestCompressed(t *testing.T, env *blEnv) {
 		"DELETE FROM z")
 	p1 := env.pos(t)
 	// The log really holds compressed events.
-	from, _ := parseBinlogPos(p0)
+	from, _ := binlog.ParsePos(p0)
 	rows, err := env.root.Query(fmt.Sprintf("SHOW BINLOG EVENTS IN '%s' FROM %d", from.File, from.Pos))
 	if err != nil {
 		t.Fatal(err)

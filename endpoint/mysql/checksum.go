@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -80,7 +82,7 @@ func hashChunk(ctx context.Context, q querier, req endpoint.ChecksumRequest, alg
 	var count int64
 	var sum []byte
 	if err := q.QueryRowContext(ctx, query, args...).Scan(&count, &sum); err != nil {
-		return 0, "", dataPathErr(errs.CodeVerifyFailed,
+		return 0, "", myerr.DataPath(errs.CodeVerifyFailed,
 			fmt.Sprintf("cannot checksum a chunk of %s.%s", t.Schema, t.Name),
 			"Check the database is reachable and the table readable; verification retries transient failures.", err)
 	}
@@ -103,7 +105,7 @@ func RowHashExpr(t *schema.Table, cols []string, algo string) (string, error) {
 		}
 		parts = append(parts, checksumColumnExpr(c))
 		if c.Nullable {
-			nulls = append(nulls, "ISNULL("+QuoteIdent(c.Name)+")")
+			nulls = append(nulls, "ISNULL("+sqlval.QuoteIdent(c.Name)+")")
 		}
 	}
 	if len(nulls) > 0 {
@@ -126,14 +128,14 @@ func RowHashExpr(t *schema.Table, cols []string, algo string) (string, error) {
 // utf8mb4 bytes as stored (converted from other charsets), which never contain the byte 0xFF
 // that separates the columns; binary data, which may, is length-prefixed.
 func checksumColumnExpr(c *schema.Column) string {
-	q := QuoteIdent(c.Name)
+	q := sqlval.QuoteIdent(c.Name)
 	switch strings.ToLower(c.DataType) {
 	case "bit":
 		return "HEX(" + q + ")"
 	case "float":
 		return "CAST(" + q + " AS DOUBLE)"
 	}
-	if litKindOf(c) == litBinary {
+	if sqlval.KindOf(c) == sqlval.Binary {
 		return "CONCAT(LENGTH(" + q + "),':'," + q + ")"
 	}
 	switch strings.ToLower(c.DataType) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -112,8 +113,8 @@ func chunkIsInteger(c *schema.Column) bool {
 // chunkArithmetic splits a dense integer key by value. ok is false when the key is too
 // sparse (or out of int64 range) and the caller should walk instead.
 func (e *Endpoint) chunkArithmetic(ctx context.Context, t *schema.Table, key, where string, rows int) (plan []change.Chunk, ok bool, err error) {
-	q := "SELECT MIN(" + QuoteIdent(key) + "), MAX(" + QuoteIdent(key) + ") FROM " +
-		QuoteTable(t.Schema, t.Name) + chunkIndexHint(t, []string{key}) + " WHERE 1=?"
+	q := "SELECT MIN(" + sqlval.QuoteIdent(key) + "), MAX(" + sqlval.QuoteIdent(key) + ") FROM " +
+		sqlval.QuoteTable(t.Schema, t.Name) + chunkIndexHint(t, []string{key}) + " WHERE 1=?"
 	if where != "" {
 		q += " AND (" + where + ")"
 	}
@@ -162,10 +163,10 @@ func (e *Endpoint) chunkArithmetic(ctx context.Context, t *schema.Table, key, wh
 func (e *Endpoint) chunkWalk(ctx context.Context, t *schema.Table, key []string, cols []*schema.Column, where string, rows int) ([]change.Chunk, error) {
 	sel := make([]string, len(key))
 	for i, k := range key {
-		sel[i] = QuoteIdent(k)
+		sel[i] = sqlval.QuoteIdent(k)
 	}
 	order := strings.Join(sel, ", ")
-	head := "SELECT " + order + " FROM " + QuoteTable(t.Schema, t.Name) + chunkIndexHint(t, key) + " WHERE "
+	head := "SELECT " + order + " FROM " + sqlval.QuoteTable(t.Schema, t.Name) + chunkIndexHint(t, key) + " WHERE "
 	tail := ""
 	if where != "" {
 		tail = " AND (" + where + ")"
@@ -234,7 +235,7 @@ func chunkIndexHint(t *schema.Table, key []string) string {
 			prefix = prefix || p.Length > 0
 		}
 		if !prefix && chunkSameCols(cols, key) {
-			return " FORCE INDEX (" + QuoteIdent(ix.Name) + ")"
+			return " FORCE INDEX (" + sqlval.QuoteIdent(ix.Name) + ")"
 		}
 	}
 	return ""
@@ -284,7 +285,7 @@ func chunkTupleCmp(key []string, vals change.Key, op, lastOp string) (string, []
 	for i := 0; i < n; i++ {
 		var b strings.Builder
 		for j := 0; j < i; j++ {
-			b.WriteString(QuoteIdent(key[j]))
+			b.WriteString(sqlval.QuoteIdent(key[j]))
 			b.WriteString(" = ? AND ")
 			args = append(args, vals[j])
 		}
@@ -292,7 +293,7 @@ func chunkTupleCmp(key []string, vals change.Key, op, lastOp string) (string, []
 		if i == n-1 {
 			o = lastOp
 		}
-		b.WriteString(QuoteIdent(key[i]) + " " + o + " ?")
+		b.WriteString(sqlval.QuoteIdent(key[i]) + " " + o + " ?")
 		args = append(args, vals[i])
 		if i > 0 {
 			terms = append(terms, "("+b.String()+")")

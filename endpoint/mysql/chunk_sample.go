@@ -12,6 +12,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/schema"
 )
 
@@ -92,11 +93,11 @@ func (e *Endpoint) chunkSample(ctx context.Context, t *schema.Table, key []strin
 	}
 	asc, desc := make([]string, len(key)), make([]string, len(key))
 	for i, k := range key {
-		asc[i] = QuoteIdent(k)
+		asc[i] = sqlval.QuoteIdent(k)
 		desc[i] = asc[i] + " DESC"
 	}
 	s.asc, s.desc = strings.Join(asc, ", "), strings.Join(desc, ", ")
-	s.from = " FROM " + QuoteTable(t.Schema, t.Name) + chunkIndexHint(t, key)
+	s.from = " FROM " + sqlval.QuoteTable(t.Schema, t.Name) + chunkIndexHint(t, key)
 
 	first, err := s.query(ctx, "1=?", []any{1}, false)
 	if err != nil {
@@ -222,10 +223,10 @@ func (s *chunkSampler) prefixCond(k change.Key, j int, op string, v any) (string
 	var b strings.Builder
 	args := make([]any, 0, j+1)
 	for i := 0; i < j; i++ {
-		b.WriteString(QuoteIdent(s.key[i]) + " = ? AND ")
+		b.WriteString(sqlval.QuoteIdent(s.key[i]) + " = ? AND ")
 		args = append(args, k[i])
 	}
-	b.WriteString(QuoteIdent(s.key[j]) + " " + op + " ?")
+	b.WriteString(sqlval.QuoteIdent(s.key[j]) + " " + op + " ?")
 	return b.String(), append(args, v)
 }
 

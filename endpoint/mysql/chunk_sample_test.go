@@ -12,6 +12,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
 )
@@ -246,7 +247,7 @@ func csCheckPlan(t *testing.T, db *sql.DB, tb *schema.Table, key []string, plan 
 	if len(plan) == 0 || plan[0].Lower != nil || plan[len(plan)-1].Upper != nil {
 		t.Fatalf("%s: plan must start and end unbounded: %v", tb.Name, plan)
 	}
-	from := " FROM " + QuoteTable(tb.Schema, tb.Name) + chunkIndexHint(tb, key)
+	from := " FROM " + sqlval.QuoteTable(tb.Schema, tb.Name) + chunkIndexHint(tb, key)
 	var sum []string
 	var args []any
 	sizes := make([]int, len(plan))
@@ -261,7 +262,7 @@ func csCheckPlan(t *testing.T, db *sql.DB, tb *schema.Table, key []string, plan 
 		sum, args = append(sum, "("+cond+")"), append(args, a...)
 	}
 	var bad, all int
-	q := "SELECT COALESCE(SUM(" + strings.Join(sum, " + ") + " <> 1), 0), COUNT(*) FROM " + QuoteTable(tb.Schema, tb.Name)
+	q := "SELECT COALESCE(SUM(" + strings.Join(sum, " + ") + " <> 1), 0), COUNT(*) FROM " + sqlval.QuoteTable(tb.Schema, tb.Name)
 	if err := db.QueryRow(q, args...).Scan(&bad, &all); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/schema"
 )
 
@@ -253,7 +254,7 @@ func dpCoverage(t *testing.T, ep *Endpoint, tb *schema.Table, key []string, wher
 
 func dpCount(t *testing.T, db *sql.DB, dbName, table, where string) int {
 	t.Helper()
-	q := "SELECT COUNT(*) FROM " + QuoteTable(dbName, table)
+	q := "SELECT COUNT(*) FROM " + sqlval.QuoteTable(dbName, table)
 	if where != "" {
 		q += " WHERE " + where
 	}

@@ -2,11 +2,13 @@ package mysql
 
 import (
 	"fmt"
+	"github.com/godwit/godwit/endpoint"
 	"strings"
 	"sync"
 
 	"vitess.io/vitess/go/vt/sqlparser"
 
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -44,6 +46,8 @@ var filterFuncs = map[string]bool{
 var filterParser = sync.OnceValues(func() (*sqlparser.Parser, error) {
 	return sqlparser.New(sqlparser.Options{MySQLServerVersion: "8.0.30"})
 })
+
+var _ endpoint.Filter = (*Endpoint)(nil)
 
 // RenderFilter validates where against t's columns and returns it re-rendered (see
 // ValidateWhere). It implements endpoint.Filter.
@@ -168,7 +172,7 @@ func filterCheckNode(node sqlparser.SQLNode, known map[string]bool) error {
 				filterTrim(sqlparser.String(n))))
 		}
 		if known != nil && !known[strings.ToLower(name)] {
-			return filterErr(fmt.Sprintf("unknown column %s", filterTrim(QuoteIdent(name))))
+			return filterErr(fmt.Sprintf("unknown column %s", filterTrim(sqlval.QuoteIdent(name))))
 		}
 		return nil
 	case *sqlparser.FuncExpr:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -29,7 +30,7 @@ import (
 // statement is atomic (autocommit), so WriteRows stays atomic per call.
 //
 // Encoding by column (see loadAppend):
-//   - NULL → \N; integers → decimal (YEAR 0 as "0000": the text "0" would load as 2000); FLOAT/DOUBLE → the shortest exact decimal (as litAppend)
+//   - NULL → \N; integers → decimal (YEAR 0 as "0000": the text "0" would load as 2000); FLOAT/DOUBLE → the shortest exact decimal (as sqlval.Append)
 //   - text and binary bytes → raw bytes with \0 \t \n \r \\ \Z escaped; the statement says
 //     CHARACTER SET utf8mb4 (the connection charset the source text arrived in), which the
 //     server converts to each text column's charset and never applies to binary columns,
@@ -52,7 +53,7 @@ var loadRefusedNumbers = map[uint16]bool{1148: true, 3948: true, 4166: true, 123
 
 // loadPlan is the statement and per-column encoding of one WriteRequest.
 type loadPlan struct {
-	kinds []litKind
+	kinds []sqlval.Kind
 	keep  []bool // false for generated columns (computed by the target)
 	year  []bool // YEAR columns: 0 must be sent as "0000" (text "0" loads as 2000)
 	stmt  string // without the reader name: "%s" placeholder
@@ -64,7 +65,7 @@ type loadPlan struct {
 // loadPlanFor validates req's columns against the target table and builds the statement.
 func loadPlanFor(req endpoint.WriteRequest) (*loadPlan, error) {
 	t := req.Table
-	p := &loadPlan{kinds: make([]litKind, len(req.Columns)), keep: make([]bool, len(req.Columns)),
+	p := &loadPlan{kinds: make([]sqlval.Kind, len(req.Columns)), keep: make([]bool, len(req.Columns)),
 		year: make([]bool, len(req.Columns)), table: t, columns: req.Columns}
 	var cols, sets []string
 	for i, n := range req.Columns {
@@ -74,17 +75,17 @@ func loadPlanFor(req endpoint.WriteRequest) (*loadPlan, error) {
 				fmt.Sprintf("column %s not found in target table %s.%s", n, t.Schema, t.Name),
 				"Check the column mapping and the target table definition.")
 		}
-		p.kinds[i] = litKindOf(c)
+		p.kinds[i] = sqlval.KindOf(c)
 		p.year[i] = strings.EqualFold(c.DataType, "year")
 		if p.keep[i] = c.Generated == ""; !p.keep[i] {
 			continue
 		}
-		if p.kinds[i] == litBit {
+		if p.kinds[i] == sqlval.Bit {
 			v := "@godwit_v" + strconv.Itoa(i)
 			cols = append(cols, v)
-			sets = append(sets, QuoteIdent(n)+" = CAST("+v+" AS UNSIGNED)")
+			sets = append(sets, sqlval.QuoteIdent(n)+" = CAST("+v+" AS UNSIGNED)")
 		} else {
-			cols = append(cols, QuoteIdent(n))
+			cols = append(cols, sqlval.QuoteIdent(n))
 		}
 	}
 	mode := "REPLACE "
@@ -95,7 +96,7 @@ func loadPlanFor(req endpoint.WriteRequest) (*loadPlan, error) {
 	b.WriteString("LOAD DATA LOCAL INFILE '%s' ")
 	b.WriteString(mode)
 	b.WriteString("INTO TABLE ")
-	b.WriteString(strings.ReplaceAll(QuoteTable(t.Schema, t.Name), "%", "%%"))
+	b.WriteString(strings.ReplaceAll(sqlval.QuoteTable(t.Schema, t.Name), "%", "%%"))
 	b.WriteString(" CHARACTER SET ")
 	b.WriteString(loadCharset(t, req.Columns))
 	b.WriteString(" FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (")
@@ -118,7 +119,7 @@ func loadPlanFor(req endpoint.WriteRequest) (*loadPlan, error) {
 func loadCharset(t *schema.Table, columns []string) string {
 	for _, n := range columns {
 		c := t.Column(n)
-		if c == nil || c.Generated != "" || litKindOf(c) != litText {
+		if c == nil || c.Generated != "" || sqlval.KindOf(c) != sqlval.Text {
 			continue
 		}
 		switch strings.ToLower(c.DataType) {
@@ -151,11 +152,11 @@ func (p *loadPlan) validate(t *schema.Table, columns []string, rows []change.Row
 			var err error
 			switch x := v.(type) {
 			case []byte:
-				if p.kinds[i] == litBit && len(x) > 8 {
+				if p.kinds[i] == sqlval.Bit && len(x) > 8 {
 					err = fmt.Errorf("BIT value of %d bytes exceeds 64 bits", len(x))
 				}
 			case string:
-				if p.kinds[i] == litBit && len(x) > 8 {
+				if p.kinds[i] == sqlval.Bit && len(x) > 8 {
 					err = fmt.Errorf("BIT value of %d bytes exceeds 64 bits", len(x))
 				}
 			default:
@@ -279,7 +280,7 @@ func (s *loadStream) next() bool {
 // rawField returns the bytes of v to be sent escaped (text and binary values of columns
 // that are not BIT), or false when v is encoded by appendScalar.
 func (p *loadPlan) rawField(i int, v any) ([]byte, bool) {
-	if p.kinds[i] == litBit {
+	if p.kinds[i] == sqlval.Bit {
 		return nil, false
 	}
 	switch x := v.(type) {
@@ -365,7 +366,7 @@ func isZeroInt(v any) bool {
 }
 
 // loadAppend appends v's LOAD DATA field text for a column of kind k.
-func loadAppend(b []byte, k litKind, v any) ([]byte, error) {
+func loadAppend(b []byte, k sqlval.Kind, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, '\\', 'N'), nil
@@ -375,12 +376,12 @@ func loadAppend(b []byte, k litKind, v any) ([]byte, error) {
 		return loadAppendBytes(b, k, []byte(x))
 	}
 	// Numbers and bools render exactly as SQL literals (digits, exponent form for floats).
-	return litAppend(b, k, v)
+	return sqlval.Append(b, k, v)
 }
 
-func loadAppendBytes(b []byte, k litKind, v []byte) ([]byte, error) {
-	if k == litBit {
-		return litAppendBytes(b, litBit, v)
+func loadAppendBytes(b []byte, k sqlval.Kind, v []byte) ([]byte, error) {
+	if k == sqlval.Bit {
+		return sqlval.AppendBytes(b, sqlval.Bit, v)
 	}
 	return loadEscapeAppend(b, v), nil
 }

@@ -18,6 +18,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
 )
@@ -153,44 +154,10 @@ func (e *Endpoint) DB() *sql.DB { return e.db }
 func (e *Endpoint) Close() error { return e.db.Close() }
 
 // QuoteIdent quotes a MySQL identifier with backticks, doubling embedded backticks.
-func QuoteIdent(s string) string {
-	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
-}
+func QuoteIdent(s string) string { return sqlval.QuoteIdent(s) }
 
 // QuoteTable quotes db.name.
-func QuoteTable(db, name string) string { return QuoteIdent(db) + "." + QuoteIdent(name) }
+func QuoteTable(db, name string) string { return sqlval.QuoteTable(db, name) }
 
-// QuoteString renders s as a single-quoted SQL string literal, escaping for the default
-// sql_mode (backslash escapes on).
-func QuoteString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('\'')
-	writeEscaped(&b, s)
-	b.WriteByte('\'')
-	return b.String()
-}
-
-func writeEscaped(b *strings.Builder, s string) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case 0:
-			b.WriteString(`\0`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\'':
-			b.WriteString(`\'`)
-		case '"':
-			b.WriteString(`\"`)
-		case 0x1a:
-			b.WriteString(`\Z`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-}
+// QuoteString renders s as a single-quoted SQL string literal (backslash escapes on).
+func QuoteString(s string) string { return sqlval.QuoteString(s) }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
@@ -85,10 +86,10 @@ func TestNamingRulesMatchTheServer(t *testing.T) {
 		if c.name == "bad\xff" {
 			continue // not sendable as utf8mb4 text at all
 		}
-		_, terr := root.ExecContext(ctx, "CREATE TABLE "+QuoteTable(db, c.name)+" (id int)")
-		_, derr := root.ExecContext(ctx, "CREATE DATABASE "+QuoteIdent(c.name))
+		_, terr := root.ExecContext(ctx, "CREATE TABLE "+sqlval.QuoteTable(db, c.name)+" (id int)")
+		_, derr := root.ExecContext(ctx, "CREATE DATABASE "+sqlval.QuoteIdent(c.name))
 		if derr == nil {
-			if _, err := root.ExecContext(ctx, "DROP DATABASE "+QuoteIdent(c.name)); err != nil {
+			if _, err := root.ExecContext(ctx, "DROP DATABASE "+sqlval.QuoteIdent(c.name)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -2,17 +2,14 @@ package mysql
 
 import (
 	"context"
-	"database/sql/driver"
-	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -83,7 +80,7 @@ func (e *Endpoint) ReadChunk(ctx context.Context, req endpoint.ReadRequest, fn f
 func selectList(cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
-		q[i] = QuoteIdent(c)
+		q[i] = sqlval.QuoteIdent(c)
 	}
 	return strings.Join(q, ", ")
 }
@@ -104,7 +101,7 @@ func readChunkSQL(t *schema.Table, sel string, key []string, where string, c cha
 	b.WriteString("SELECT ")
 	b.WriteString(sel)
 	b.WriteString(" FROM ")
-	b.WriteString(QuoteTable(t.Schema, t.Name))
+	b.WriteString(sqlval.QuoteTable(t.Schema, t.Name))
 	b.WriteString(chunkIndexHint(t, key))
 	b.WriteString(" WHERE ")
 	b.WriteString(cond)
@@ -122,28 +119,6 @@ func readChunkSQL(t *schema.Table, sel string, key []string, where string, c cha
 
 // readErr wraps a failure of a read-side query on t.
 func readErr(t *schema.Table, what string, err error) error {
-	return dataPathErr(errs.CodeCopyRead, fmt.Sprintf("%s from %s.%s", what, t.Schema, t.Name),
+	return myerr.DataPath(errs.CodeCopyRead, fmt.Sprintf("%s from %s.%s", what, t.Schema, t.Name),
 		"Check the source database is reachable and the table readable; the step retries transient failures.", err)
-}
-
-// dataPathErr classifies err: connection losses, deadlocks, lock-wait timeouts and
-// interruptions are KindUnavailable (retryable), anything else the server rejected is
-// KindInvalid, the rest KindInternal. Context cancellation stays matchable via errors.Is.
-func dataPathErr(code, msg, advice string, err error) error {
-	kind := errs.KindInternal
-	var me *gomysql.MySQLError
-	var ne net.Error
-	switch {
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, gomysql.ErrInvalidConn),
-		errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		kind = errs.KindUnavailable
-	case errors.As(err, &me):
-		switch me.Number {
-		case 1040, 1053, 1152, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 2006, 2013:
-			kind = errs.KindUnavailable
-		default:
-			kind = errs.KindInvalid
-		}
-	}
-	return errs.New(kind, code, msg, advice).Wrap(err)
 }

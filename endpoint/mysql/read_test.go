@@ -11,6 +11,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
 )
@@ -109,7 +110,7 @@ func dpTable(t *testing.T, db *sql.DB, dbName, name string) *schema.Table {
 // columns in the order cols.
 func dpDump(t *testing.T, db *sql.DB, dbName, name string, cols []string, orderBy string) [][]any {
 	t.Helper()
-	rows, err := db.Query("SELECT "+selectList(cols)+" FROM "+QuoteTable(dbName, name)+" WHERE 1=? ORDER BY "+orderBy, 1)
+	rows, err := db.Query("SELECT "+selectList(cols)+" FROM "+sqlval.QuoteTable(dbName, name)+" WHERE 1=? ORDER BY "+orderBy, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/sampledb"
 	"github.com/godwit/godwit/schema"
@@ -155,7 +156,7 @@ func TestRowFilterDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Update images too: every all_types row once more, so values come from update events.
-	if _, err := root.ExecContext(ctx, "UPDATE "+QuoteTable(name, "all_types")+" SET note = CONCAT(note, '.')"); err != nil {
+	if _, err := root.ExecContext(ctx, "UPDATE "+sqlval.QuoteTable(name, "all_types")+" SET note = CONCAT(note, '.')"); err != nil {
 		t.Fatal(err)
 	}
 	p1 := env.pos(t)
@@ -248,7 +249,7 @@ func rfDiffOne(t *testing.T, ctx context.Context, ep *Endpoint, tbl *schema.Tabl
 			goKeys = append(goKeys, rfRowKey(ev.Columns, key, ev.After))
 		}
 	}
-	q := "SELECT " + quoteCols(key) + " FROM " + QuoteTable(tbl.Schema, tbl.Name) + " WHERE " + rendered
+	q := "SELECT " + quoteCols(key) + " FROM " + sqlval.QuoteTable(tbl.Schema, tbl.Name) + " WHERE " + rendered
 	srvKeys, srvErr := rfServerKeys(ctx, ep.db, q, len(key))
 	switch {
 	case srvErr != nil && goErr != nil:

@@ -3,17 +3,14 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sort"
 	"strings"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -90,8 +87,8 @@ func (e *Endpoint) ReadTable(ctx context.Context, db, name string) (*schema.Tabl
 			return nil, err
 		}
 	}
-	if err := e.enumFixMembers(ctx, t); err != nil {
-		return nil, err
+	if col, err := sqlval.FixMembers(ctx, e.db, t); err != nil {
+		return nil, srErr(fmt.Sprintf("read the members of %s.%s.%s", t.Schema, t.Name, col), err)
 	}
 	return t, nil
 }
@@ -177,7 +174,7 @@ func srDefault(mariadb bool, c *schema.Column, def sql.NullString, extraLower st
 			return s(v) // MySQL 8 shows these defaults as bit or hex literals
 		}
 	}
-	return s(QuoteString(v))
+	return s(sqlval.QuoteString(v))
 }
 
 // srNoLiteralDefault reports types MySQL shows without DEFAULT NULL.
@@ -349,17 +346,7 @@ func (e *Endpoint) srStrings(ctx context.Context, what, q string, args ...any) (
 	return out, nil
 }
 
-// srKind classifies a driver error: lost connections are retryable (KindUnavailable),
-// anything else is KindInternal.
-func srKind(err error) errs.Kind {
-	var ne net.Error
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, gomysql.ErrInvalidConn) || errors.As(err, &ne) {
-		return errs.KindUnavailable
-	}
-	return errs.KindInternal
-}
-
 func srErr(what string, err error) *errs.Error {
-	return errs.New(srKind(err), errs.CodeSchemaRead, "cannot "+what,
+	return errs.New(myerr.ConnKind(err), errs.CodeSchemaRead, "cannot "+what,
 		"Check that the user can read information_schema and the server is reachable.").Wrap(err)
 }

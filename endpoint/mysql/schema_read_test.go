@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
@@ -78,10 +79,10 @@ func srSprintf(format, db string) string {
 func srShowCreate(t *testing.T, db *sql.DB, schemaName, name string) string {
 	t.Helper()
 	var n, ddl string
-	if err := db.QueryRow("SHOW CREATE TABLE "+QuoteTable(schemaName, name)).Scan(&n, &ddl); err != nil {
+	if err := db.QueryRow("SHOW CREATE TABLE "+sqlval.QuoteTable(schemaName, name)).Scan(&n, &ddl); err != nil {
 		t.Fatal(err)
 	}
-	return strings.Replace(ddl, "CREATE TABLE "+QuoteIdent(name), "CREATE TABLE `X`", 1)
+	return strings.Replace(ddl, "CREATE TABLE "+sqlval.QuoteIdent(name), "CREATE TABLE `X`", 1)
 }
 
 // srNeutral clears what legitimately differs between two copies of a table.
@@ -274,7 +275,7 @@ func TestSchemaViewsAndTableOps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(v.Definition, QuoteIdent(src)+".") {
+		if !strings.Contains(v.Definition, sqlval.QuoteIdent(src)+".") {
 			t.Fatalf("view definition %q does not name the source database", v.Definition)
 		}
 		wantCheck, wantSec := "NONE", "INVOKER"
@@ -297,7 +298,7 @@ func TestSchemaViewsAndTableOps(t *testing.T) {
 		}
 		cv := *v
 		cv.Schema = tgt
-		cv.Definition = strings.ReplaceAll(v.Definition, QuoteIdent(src)+".", QuoteIdent(tgt)+".")
+		cv.Definition = strings.ReplaceAll(v.Definition, sqlval.QuoteIdent(src)+".", sqlval.QuoteIdent(tgt)+".")
 		for i := 0; i < 2; i++ { // CREATE OR REPLACE: repeatable
 			if err := e.CreateView(ctx, &cv); err != nil {
 				t.Fatal(err)
@@ -326,7 +327,7 @@ func TestSchemaViewsAndTableOps(t *testing.T) {
 	check("t_composite", true, false)
 	check("nope", false, false)
 	check("v_check", true, false)
-	if _, err := root.ExecContext(ctx, "INSERT INTO "+QuoteTable(tgt, "t_composite")+" VALUES (1,'a',1,1),(2,'b',2,2)"); err != nil {
+	if _, err := root.ExecContext(ctx, "INSERT INTO "+sqlval.QuoteTable(tgt, "t_composite")+" VALUES (1,'a',1,1),(2,'b',2,2)"); err != nil {
 		t.Fatal(err)
 	}
 	check("t_composite", true, true)
@@ -337,7 +338,7 @@ func TestSchemaViewsAndTableOps(t *testing.T) {
 
 	// CreateDatabase is IF NOT EXISTS and applies charset and collation.
 	db := testenv.UniqueName("cdb")
-	t.Cleanup(func() { root.Exec("DROP DATABASE IF EXISTS " + QuoteIdent(db)) })
+	t.Cleanup(func() { root.Exec("DROP DATABASE IF EXISTS " + sqlval.QuoteIdent(db)) })
 	for i := 0; i < 2; i++ {
 		if err := e.CreateDatabase(ctx, db, "latin1", "latin1_bin"); err != nil {
 			t.Fatal(err)

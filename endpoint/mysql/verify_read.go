@@ -10,6 +10,8 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -34,14 +36,14 @@ type Snapshot struct {
 func (e *Endpoint) BeginSnapshot(ctx context.Context) (endpoint.Endpoint, error) {
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
-		return nil, dataPathErr(errs.CodeVerifyFailed, "cannot open a snapshot connection", "Check the server is reachable.", err)
+		return nil, myerr.DataPath(errs.CodeVerifyFailed, "cannot open a snapshot connection", "Check the server is reachable.", err)
 	}
 	for _, q := range []string{"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			conn.Raw(func(any) error { return errors.New("discard") }) //nolint:errcheck // marks the conn bad
 			conn.Close()
-			return nil, dataPathErr(errs.CodeVerifyFailed, "cannot start a consistent snapshot", "Check the server is reachable.", err)
+			return nil, myerr.DataPath(errs.CodeVerifyFailed, "cannot start a consistent snapshot", "Check the server is reachable.", err)
 		}
 	}
 	return &Snapshot{e: e, conn: conn}, nil
@@ -182,7 +184,7 @@ func fetchKeys(ctx context.Context, q querier, req endpoint.ReadRequest, keys []
 		batch := keys[start:min(len(keys), start+fetchKeysBatch)]
 		var b strings.Builder
 		var args []any
-		b.WriteString("SELECT " + selectList(cols) + " FROM " + QuoteTable(t.Schema, t.Name) + " WHERE (")
+		b.WriteString("SELECT " + selectList(cols) + " FROM " + sqlval.QuoteTable(t.Schema, t.Name) + " WHERE (")
 		for i, k := range batch {
 			if len(k) != len(req.Key) {
 				return errs.New(errs.KindInvalid, errs.CodeVerifyFailed,
@@ -196,7 +198,7 @@ func fetchKeys(ctx context.Context, q querier, req endpoint.ReadRequest, keys []
 				if j > 0 {
 					b.WriteString(" AND ")
 				}
-				b.WriteString(QuoteIdent(kc) + " = ?")
+				b.WriteString(sqlval.QuoteIdent(kc) + " = ?")
 				args = append(args, k[j])
 			}
 			b.WriteByte(')')

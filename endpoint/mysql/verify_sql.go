@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -20,7 +22,7 @@ func (e *Endpoint) RenderSelect(t *schema.Table, cols, key []string, k change.Ke
 	if err != nil {
 		return "", err
 	}
-	return "SELECT " + selectList(cols) + " FROM " + QuoteTable(t.Schema, t.Name) + " WHERE " + w + ";", nil
+	return "SELECT " + selectList(cols) + " FROM " + sqlval.QuoteTable(t.Schema, t.Name) + " WHERE " + w + ";", nil
 }
 
 // RenderReplace renders "REPLACE INTO t (cols) VALUES (literals);" for row (values in
@@ -46,12 +48,12 @@ func (e *Endpoint) RenderReplace(t *schema.Table, cols []string, row change.Row)
 		}
 		names = append(names, c.Name)
 		var err error
-		if b, err = litAppend(b, litKindOf(c), row[i]); err != nil {
+		if b, err = sqlval.Append(b, sqlval.KindOf(c), row[i]); err != nil {
 			return "", errs.New(errs.KindInvalid, errs.CodeVerifyFailed,
 				fmt.Sprintf("cannot render column %s of %s.%s: %v", n, t.Schema, t.Name, err), "Check the column types.")
 		}
 	}
-	return "REPLACE INTO " + QuoteTable(t.Schema, t.Name) + " (" + selectList(names) + ") VALUES (" + string(b) + ");", nil
+	return "REPLACE INTO " + sqlval.QuoteTable(t.Schema, t.Name) + " (" + selectList(names) + ") VALUES (" + string(b) + ");", nil
 }
 
 // RenderDelete renders "DELETE FROM t WHERE key = literals;".
@@ -60,7 +62,7 @@ func (e *Endpoint) RenderDelete(t *schema.Table, key []string, k change.Key) (st
 	if err != nil {
 		return "", err
 	}
-	return "DELETE FROM " + QuoteTable(t.Schema, t.Name) + " WHERE " + w + ";", nil
+	return "DELETE FROM " + sqlval.QuoteTable(t.Schema, t.Name) + " WHERE " + w + ";", nil
 }
 
 func keyWhereLiteral(t *schema.Table, key []string, k change.Key) (string, error) {
@@ -77,14 +79,14 @@ func keyWhereLiteral(t *schema.Table, key []string, k change.Key) (string, error
 				fmt.Sprintf("key column %s not found in table %s.%s", n, t.Schema, t.Name), "Check the column mapping.")
 		}
 		if k[i] == nil {
-			parts[i] = QuoteIdent(c.Name) + " IS NULL"
+			parts[i] = sqlval.QuoteIdent(c.Name) + " IS NULL"
 			continue
 		}
-		lit, err := litAppend(nil, litKindOf(c), k[i])
+		lit, err := sqlval.Append(nil, sqlval.KindOf(c), k[i])
 		if err != nil {
 			return "", errs.New(errs.KindInvalid, errs.CodeVerifyFailed, err.Error(), "Check the key column types.")
 		}
-		parts[i] = QuoteIdent(c.Name) + " = " + string(lit)
+		parts[i] = sqlval.QuoteIdent(c.Name) + " = " + string(lit)
 	}
 	return strings.Join(parts, " AND "), nil
 }
@@ -94,21 +96,21 @@ func keyWhereLiteral(t *schema.Table, key []string, k change.Key) (string, error
 func (e *Endpoint) ExecStatements(ctx context.Context, stmts []string) (int64, error) {
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, dataPathErr(errs.CodeVerifyFailed, "cannot begin a correction transaction", "Check the target is reachable.", err)
+		return 0, myerr.DataPath(errs.CodeVerifyFailed, "cannot begin a correction transaction", "Check the target is reachable.", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	var n int64
 	for _, s := range stmts {
 		res, err := tx.ExecContext(ctx, s)
 		if err != nil {
-			return 0, dataPathErr(errs.CodeVerifyFailed, "a correction statement failed: "+shorten(s, 200),
+			return 0, myerr.DataPath(errs.CodeVerifyFailed, "a correction statement failed: "+shorten(s, 200),
 				"Check the target table definition and privileges; nothing was applied.", err)
 		}
 		a, _ := res.RowsAffected()
 		n += a
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, dataPathErr(errs.CodeVerifyFailed, "cannot commit corrections", "Retry; nothing was applied.", err)
+		return 0, myerr.DataPath(errs.CodeVerifyFailed, "cannot commit corrections", "Retry; nothing was applied.", err)
 	}
 	return n, nil
 }

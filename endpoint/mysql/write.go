@@ -10,6 +10,8 @@ import (
 	"weak"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -62,11 +64,11 @@ func (e *Endpoint) setLoadData(on bool) { e.writeState().noLoad.Store(!on) }
 
 // writeStatements is WriteRows with multi-row REPLACE statements (plain INSERT for a table
 // without any key) in one transaction. Values are rendered as literals by target column
-// type (see litAppend). Each statement stays below the server's max_allowed_packet and
+// type (see sqlval.Append). Each statement stays below the server's max_allowed_packet and
 // writeMaxRowsPerStmt rows. It returns the bytes of SQL sent.
 func (e *Endpoint) writeStatements(ctx context.Context, req endpoint.WriteRequest) (int64, error) {
 	t := req.Table
-	kinds := make([]litKind, len(req.Columns))
+	kinds := make([]sqlval.Kind, len(req.Columns))
 	keep := make([]bool, len(req.Columns)) // generated columns are computed by the target
 	var names []string
 	for i, n := range req.Columns {
@@ -76,7 +78,7 @@ func (e *Endpoint) writeStatements(ctx context.Context, req endpoint.WriteReques
 				fmt.Sprintf("column %s not found in target table %s.%s", n, t.Schema, t.Name),
 				"Check the column mapping and the target table definition.")
 		}
-		kinds[i] = litKindOf(c)
+		kinds[i] = sqlval.KindOf(c)
 		if keep[i] = c.Generated == ""; keep[i] {
 			names = append(names, n)
 		}
@@ -92,7 +94,7 @@ func (e *Endpoint) writeStatements(ctx context.Context, req endpoint.WriteReques
 	if len(t.KeyColumns()) == 0 {
 		verb = "INSERT INTO "
 	}
-	header := verb + QuoteTable(t.Schema, t.Name) + " (" + selectList(names) + ") VALUES "
+	header := verb + sqlval.QuoteTable(t.Schema, t.Name) + " (" + selectList(names) + ") VALUES "
 
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -127,7 +129,7 @@ func (e *Endpoint) writeStatements(ctx context.Context, req endpoint.WriteReques
 			if len(rb) > 1 {
 				rb = append(rb, ',')
 			}
-			if rb, err = litAppend(rb, kinds[i], v); err != nil {
+			if rb, err = sqlval.Append(rb, kinds[i], v); err != nil {
 				return 0, errs.New(errs.KindInvalid, errs.CodeCopyWrite,
 					fmt.Sprintf("cannot write column %s of %s.%s: %v", req.Columns[i], t.Schema, t.Name, err),
 					"Check the column mapping; the value cannot be stored in the target column.")
@@ -174,7 +176,7 @@ func (e *Endpoint) writeState() *writePacket {
 }
 
 func writeErr(t *schema.Table, what string, err error) error {
-	return dataPathErr(errs.CodeCopyWrite, fmt.Sprintf("%s into %s.%s", what, t.Schema, t.Name),
+	return myerr.DataPath(errs.CodeCopyWrite, fmt.Sprintf("%s into %s.%s", what, t.Schema, t.Name),
 		"Check the target is reachable and accepts the values (column types, sql_mode); the step retries transient failures.", err)
 }
 
