@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/godwit/godwit/copier"
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
@@ -166,15 +167,15 @@ func Index(ctx context.Context, env *Env) error {
 	for i := range objs.Tables {
 		if t := &objs.Tables[i]; len(t.Dst.Indexes) > 0 {
 			todo = append(todo, t)
-			total += tableWeight(t)
+			total += copier.TableWeight(t)
 		}
 	}
 	// Largest first, so the longest build does not start last.
-	sort.SliceStable(todo, func(i, j int) bool { return tableWeight(todo[i]) > tableWeight(todo[j]) })
+	sort.SliceStable(todo, func(i, j int) bool { return copier.TableWeight(todo[i]) > copier.TableWeight(todo[j]) })
 	var mu sync.Mutex
 	var done int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(clamp(env.Project.FullTransferConfig.WriteWorkerNum, 1, 4))
+	g.SetLimit(min(4, max(1, env.Project.FullTransferConfig.WriteWorkerNum)))
 	for _, t := range todo {
 		g.Go(func() error {
 			st := meta.TableState{ProjectID: env.Project.ID, Step: model.StepIndex, Table: t.Key, Target: t.TargetKey(),
@@ -192,7 +193,7 @@ func Index(ctx context.Context, env *Env) error {
 			}
 			env.Logf(gctx, "INFO", "created %d indexes on %s in %.1fs", len(t.Dst.Indexes), t.TargetKey(), time.Since(t0).Seconds())
 			mu.Lock()
-			done += tableWeight(t)
+			done += copier.TableWeight(t)
 			p := int(done * 100 / max(total, 1))
 			mu.Unlock()
 			env.Report(gctx, p, nil, false)
