@@ -230,3 +230,6 @@ func (b *pullBatcher) close() error {
 	b.flushLocked()
 	return b.err
 }
+
+// statusTick is the status sampling period.
+const statusTick = 250 * time.Millisecond
