@@ -16,6 +16,7 @@ import (
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/plan"
+	"github.com/godwit/godwit/schema"
 )
 
 // Struct runs STRUCT_TRANSFER: creates the target databases, tables (secondary indexes deferred
@@ -95,6 +96,29 @@ func Struct(ctx context.Context, env *Env) error {
 		env.Report(ctx, done*100/max(total, 1), nil, false)
 	}
 	return nil
+}
+
+// createUniquesForIncr creates a table's unique indexes right away when secondary indexes
+// are deferred but incremental sync runs: during the copy the source keeps changing unique
+// values, so stale copies of rows can collide with newer ones until the incremental replay
+// reaches them. With the unique indexes in place the copy's REPLACE removes the stale row
+// (and the replay restores the right one); built afterwards, they would fail on the
+// temporary duplicates. Non-unique indexes stay deferred to INDEX_TRANSFER.
+func createUniquesForIncr(ctx context.Context, env *Env, sw endpoint.SchemaWriter, t *schema.Table, deferred bool) error {
+	if !deferred || !env.Project.EnableIncrTransfer {
+		return nil
+	}
+	u := *t
+	u.Indexes = nil
+	for _, ix := range t.Indexes {
+		if ix.Unique {
+			u.Indexes = append(u.Indexes, ix)
+		}
+	}
+	if len(u.Indexes) == 0 {
+		return nil
+	}
+	return sw.CreateIndexes(ctx, &u)
 }
 
 // rewriteView replaces backquoted `db`.`table` references in a MySQL view definition with
