@@ -201,9 +201,9 @@ type copier struct {
 	tuning   copyTuning
 	throttle *throttler
 
-	mem       *semaphore.Weighted // bytes of batches queued or being written (see copy_pipeline.go)
+	mem       *semaphore.Weighted // bytes of batches queued or being written (see pipeline.go)
 	memBudget int64
-	encs      sync.Map // *plan.Table → endpoint.Encoding, or false for rows (copy_encoded.go)
+	encs      sync.Map // *plan.Table → endpoint.Encoding, or false for rows (encoded.go)
 
 	tables    tableBook
 	started   time.Time // this run's start

@@ -39,7 +39,7 @@ import (
 // crash redoes it; every write is idempotent by key, so redoing is harmless.
 
 // batch is a run of rows of one chunk, in key order: change rows, or an encoded batch in
-// encoding (copy_encoded.go).
+// encoding (encoded.go).
 type batch struct {
 	run      *chunkRun
 	rows     []change.Row
