@@ -6,6 +6,11 @@
 // Stop, or the process killed) and is then run again from the start of the Func; it must
 // re-derive its phase from persisted state and redo at most the work that was in flight.
 // A returned error stops the project in FAILED; *errs.Error codes and advice reach the user.
+//
+// The step files are thin: they check the endpoints' capabilities, load the plan and hand
+// them with the Env (as the packages' Host: log entries, progress, Detach) to the packages
+// that do the work — copier (FULL_TRANSFER), capture (TRANSFER_INCR_LOG_PULL), replay
+// (INCR_TRANSFER), verify (FULL_VERIFIER). Those packages never import steps.
 package steps
 
 import (

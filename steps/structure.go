@@ -10,11 +10,13 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/godwit/godwit/copier"
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/plan"
+	"github.com/godwit/godwit/schema"
 )
 
 // Struct runs STRUCT_TRANSFER: creates the target databases, tables (secondary indexes deferred
@@ -96,6 +98,29 @@ func Struct(ctx context.Context, env *Env) error {
 	return nil
 }
 
+// createUniquesForIncr creates a table's unique indexes right away when secondary indexes
+// are deferred but incremental sync runs: during the copy the source keeps changing unique
+// values, so stale copies of rows can collide with newer ones until the incremental replay
+// reaches them. With the unique indexes in place the copy's REPLACE removes the stale row
+// (and the replay restores the right one); built afterwards, they would fail on the
+// temporary duplicates. Non-unique indexes stay deferred to INDEX_TRANSFER.
+func createUniquesForIncr(ctx context.Context, env *Env, sw endpoint.SchemaWriter, t *schema.Table, deferred bool) error {
+	if !deferred || !env.Project.EnableIncrTransfer {
+		return nil
+	}
+	u := *t
+	u.Indexes = nil
+	for _, ix := range t.Indexes {
+		if ix.Unique {
+			u.Indexes = append(u.Indexes, ix)
+		}
+	}
+	if len(u.Indexes) == 0 {
+		return nil
+	}
+	return sw.CreateIndexes(ctx, &u)
+}
+
 // rewriteView replaces backquoted `db`.`table` references in a MySQL view definition with
 // their mapped target names. Definitions read from the catalog always qualify and quote names.
 func rewriteView(def string, objs *plan.Plan) string {
@@ -166,15 +191,15 @@ func Index(ctx context.Context, env *Env) error {
 	for i := range objs.Tables {
 		if t := &objs.Tables[i]; len(t.Dst.Indexes) > 0 {
 			todo = append(todo, t)
-			total += tableWeight(t)
+			total += copier.TableWeight(t)
 		}
 	}
 	// Largest first, so the longest build does not start last.
-	sort.SliceStable(todo, func(i, j int) bool { return tableWeight(todo[i]) > tableWeight(todo[j]) })
+	sort.SliceStable(todo, func(i, j int) bool { return copier.TableWeight(todo[i]) > copier.TableWeight(todo[j]) })
 	var mu sync.Mutex
 	var done int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(clamp(env.Project.FullTransferConfig.WriteWorkerNum, 1, 4))
+	g.SetLimit(min(4, max(1, env.Project.FullTransferConfig.WriteWorkerNum)))
 	for _, t := range todo {
 		g.Go(func() error {
 			st := meta.TableState{ProjectID: env.Project.ID, Step: model.StepIndex, Table: t.Key, Target: t.TargetKey(),
@@ -192,7 +217,7 @@ func Index(ctx context.Context, env *Env) error {
 			}
 			env.Logf(gctx, "INFO", "created %d indexes on %s in %.1fs", len(t.Dst.Indexes), t.TargetKey(), time.Since(t0).Seconds())
 			mu.Lock()
-			done += tableWeight(t)
+			done += copier.TableWeight(t)
 			p := int(done * 100 / max(total, 1))
 			mu.Unlock()
 			env.Report(gctx, p, nil, false)

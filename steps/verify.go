@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/godwit/godwit/copier"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/state"
@@ -71,12 +72,12 @@ func Verify(ctx context.Context, env *Env) error {
 		// Under live sync a difference is re-checked after the current delay before it counts.
 		opt.Recheck = &verify.Rechecker{Delay: func() time.Duration { return incrDelay(ctx, env) }}
 	}
-	meter := &rateMeter{}
+	meter := &copier.Meter{}
 	opt.Progress = func(pr verify.Progress) {
-		meter.capacity.Store(pr.RowsTotal)
-		meter.processed.Store(pr.RowsDone)
-		info := meter.sample(env.Now())
-		env.Report(ctx, meter.progress(), &info, false)
+		meter.Capacity.Store(pr.RowsTotal)
+		meter.Processed.Store(pr.RowsDone)
+		info := meter.Sample(env.Now())
+		env.Report(ctx, meter.Progress(), &info, false)
 	}
 	v, err := verify.New(env.Source, env.Sink, env.Store, opt)
 	if err != nil {
@@ -89,8 +90,8 @@ func Verify(ctx context.Context, env *Env) error {
 	if err := putVerifyTableStates(ctx, env, run.ID); err != nil {
 		return err
 	}
-	info := meter.sample(env.Now())
-	p := meter.processed.Load()
+	info := meter.Sample(env.Now())
+	p := meter.Processed.Load()
 	info.ProcessedRecords, info.Capacity = model.Int64(p), model.Int64(p)
 	info.VerifyResult = run.Result
 	info.Message = run.Message

@@ -1,4 +1,4 @@
-package steps
+package replay
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func (a *applier) applyDDL(ctx context.Context, t *change.Txn) error {
 	for i := range cps {
 		cps[i] = endpoint.Checkpoint{Worker: i, Seq: t.Seq, Pos: t.Pos, Time: t.Time}
 	}
-	if err := retryUnavailable(ctx, a.env, "saving checkpoints after a DDL", func() error {
+	if err := a.retry(ctx, "saving checkpoints after a DDL", func() error {
 		return a.sink.Acknowledge(ctx, cps)
 	}); err != nil {
 		return err
@@ -60,7 +60,7 @@ func (a *applier) ddlDoneBefore(seq uint64) bool {
 
 func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
 	if a.tr == nil {
-		a.env.Logf(ctx, "WARN", "DDL skipped (the source cannot translate DDL): %s", clip(ev.Query))
+		a.host.Logf(ctx, "WARN", "DDL skipped (the source cannot translate DDL): %s", clip(ev.Query))
 		return nil
 	}
 	info, err := a.tr.TranslateDDL(ev.Schema, ev.Query, a.sel.MapName)
@@ -92,7 +92,7 @@ func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
 	if a.ddl == nil {
 		return a.refuseDDL(ctx, ev, "the target cannot apply DDL")
 	}
-	if err := retryUnavailable(ctx, a.env, "applying a DDL on the target", func() error {
+	if err := a.retry(ctx, "applying a DDL on the target", func() error {
 		return a.ddl.ExecDDL(ctx, info.Target)
 	}); err != nil {
 		return err
@@ -105,7 +105,7 @@ func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
 	if len(info.Tables) > 0 {
 		a.count(info.Tables[0].Schema+"."+info.Tables[0].Name, change.OpDDL)
 	}
-	a.env.Logf(ctx, "INFO", "DDL applied (%s): %s", strings.Join(info.Kinds, ","), clip(info.Target))
+	a.host.Logf(ctx, "INFO", "DDL applied (%s): %s", strings.Join(info.Kinds, ","), clip(info.Target))
 	return nil
 }
 
@@ -114,7 +114,7 @@ func (a *applier) refuseDDL(ctx context.Context, ev *change.Event, why string) e
 		return errs.New(errs.KindState, errs.CodeIncrDDL, fmt.Sprintf("DDL not applied because %s: %s", why, clip(ev.Query)),
 			"Apply the change on the target by hand and set ddlPolicy to skip before resuming, or add its type to supportDDLTypes.")
 	}
-	a.env.Logf(ctx, "WARN", "DDL skipped because %s: %s", why, clip(ev.Query))
+	a.host.Logf(ctx, "WARN", "DDL skipped because %s: %s", why, clip(ev.Query))
 	return nil
 }
 

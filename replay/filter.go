@@ -1,4 +1,4 @@
-package steps
+package replay
 
 import (
 	"context"
@@ -15,16 +15,13 @@ import (
 // evaluate exactly fails the step (CodeBadFilter): applying every change instead would move
 // rows the filter keeps out.
 func (a *applier) rowFilter(ctx context.Context, db, name, where string) (endpoint.RowFilter, error) {
-	rc, ok := a.env.Source.(endpoint.RowFilterCompiler)
+	rc, ok := a.source.(endpoint.RowFilterCompiler)
 	if !ok {
 		return nil, errs.Unsupported("row filters (whereClause) with incremental sync on this source type")
 	}
-	rd, err := need[endpoint.SchemaReader](a.env.Source, "source", "read its schema")
-	if err != nil {
-		return nil, err
-	}
+	rd := a.srcRd
 	var t *schema.Table
-	if err := retryUnavailable(ctx, a.env, "reading the source table "+db+"."+name, func() error {
+	if err := a.retry(ctx, "reading the source table "+db+"."+name, func() error {
 		var err error
 		t, err = rd.ReadTable(ctx, db, name)
 		return err

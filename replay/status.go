@@ -1,4 +1,4 @@
-package steps
+package replay
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/state"
 	"github.com/godwit/godwit/stream"
 )
 
@@ -84,11 +85,11 @@ func (a *applier) publish(ctx context.Context, now time.Time, eps int64) {
 	default:
 		st.DelayMillis = max(0, now.UnixMilli()-cp.Time*1000)
 	}
-	_ = putJSON(ctx, a.env, a.fw.Keys.Apply, st)
+	_ = state.PutJSON(ctx, a.store, a.project.ID, a.fw.Keys.Apply, st)
 	info := model.StepInfo{IncrTimestampCheckpoint: model.Int64(checkpoint), CheckpointSampleTimestamp: model.Int64(now.Unix())}
 	if a.cfg.EnableIncrSyncStatistics {
 		t := true
 		info.EnableIncrStatistics = &t
 	}
-	a.env.Report(ctx, 0, &info, false) // persisted at most twice a second
+	a.host.Report(ctx, 0, &info, false) // persisted at most twice a second
 }

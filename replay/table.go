@@ -1,4 +1,4 @@
-package steps
+package replay
 
 import (
 	"context"
@@ -70,10 +70,10 @@ func (a *applier) table(ctx context.Context, db, name string) (*tableInfo, error
 // plan.Plan.Refresh) and drops the per-table cache.
 func (a *applier) refreshPlan(ctx context.Context, tables []endpoint.TableName, reason string) error {
 	var np *plan.Plan
-	err := retryUnavailable(ctx, a.env, "re-resolving the plan", func() error {
+	err := a.retry(ctx, "re-resolving the plan", func() error {
 		var err error
-		np, err = a.plan.Refresh(ctx, a.env.Store, a.env.Project.ID, a.srcRd,
-			plan.ForProject(a.env.Project, a.env.Source), tables, reason)
+		np, err = a.plan.Refresh(ctx, a.store, a.project.ID, a.srcRd,
+			plan.ForProject(a.project, a.source), tables, reason)
 		return err
 	})
 	if err != nil {

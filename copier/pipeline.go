@@ -1,4 +1,4 @@
-package steps
+package copier
 
 import (
 	"context"
@@ -39,7 +39,7 @@ import (
 // crash redoes it; every write is idempotent by key, so redoing is harmless.
 
 // batch is a run of rows of one chunk, in key order: change rows, or an encoded batch in
-// encoding (copy_encoded.go).
+// encoding (encoded.go).
 type batch struct {
 	run      *chunkRun
 	rows     []change.Row
@@ -161,20 +161,20 @@ func (c *copier) run(ctx context.Context, jobs []chunkJob) error {
 				return
 			case now := <-t.C:
 				info := c.info(now)
-				c.env.Report(ctx, c.progress(), &info, true)
+				c.host.Report(ctx, c.progress(), &info, true)
 			}
 		}
 	}()
 	err := g.Wait()
 	close(stop)
 	<-reported
-	info := c.info(c.env.Now())
+	info := c.info(c.now())
 	if err == nil {
-		p := c.meter.processed.Load()
+		p := c.meter.Processed.Load()
 		info.ProcessedRecords, info.Capacity = model.Int64(p), model.Int64(p)
 		info.RemainingSeconds = model.Int64(0)
 	}
-	c.env.Report(context.WithoutCancel(ctx), c.progress(), &info, true)
+	c.host.Report(context.WithoutCancel(ctx), c.progress(), &info, true)
 	return err
 }
 
@@ -280,7 +280,7 @@ func (c *copier) readWithRetry(ctx context.Context, j chunkJob, resumable bool, 
 		if err == nil || ctx.Err() != nil || !retryable(err) || !resumable || attempt >= 3 {
 			break
 		}
-		c.env.Logf(ctx, "WARN", "table %s chunk %d: reading again after the last copied key: %v", j.plan.Key, j.chunk.Seq, err)
+		c.host.Logf(ctx, "WARN", "table %s chunk %d: reading again after the last copied key: %v", j.plan.Key, j.chunk.Seq, err)
 		select {
 		case <-time.After(time.Duration(attempt+1) * time.Second):
 		case <-ctx.Done():
@@ -323,14 +323,14 @@ func (c *copier) writeBatch(ctx context.Context, b *batch) error {
 				fmt.Sprintf("writing %d rows into %s failed", rows, j.plan.TargetKey()),
 				"Check the target's error log and free space; the chunk is retried on resume.").Wrap(err)
 		}
-		c.env.Logf(ctx, "WARN", "table %s chunk %d: retrying a batch after: %v", j.plan.Key, j.chunk.Seq, err)
+		c.host.Logf(ctx, "WARN", "table %s chunk %d: retrying a batch after: %v", j.plan.Key, j.chunk.Seq, err)
 		select {
 		case <-time.After(time.Duration((attempt+1)*(attempt+1)) * time.Second):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	c.meter.processed.Add(rows)
+	c.meter.Processed.Add(rows)
 	c.meter.processedBytes.Add(b.srcBytes)
 	b.rows, b.enc = nil, nil // release the rows before the (possibly slow) store update
 	c.mem.Release(b.memHeld)
@@ -347,10 +347,10 @@ func (c *copier) finishChunk(ctx context.Context, run *chunkRun) error {
 	run.mu.Lock()
 	rows, srcBytes := run.rows, run.srcBytes
 	run.mu.Unlock()
-	if err := c.env.Store.FinishChunk(ctx, c.env.Project.ID, model.StepFull, j.plan.Key, j.chunk.Seq, rows, srcBytes, ""); err != nil {
+	if err := c.store.FinishChunk(ctx, c.pid, model.StepFull, j.plan.Key, j.chunk.Seq, rows, srcBytes, ""); err != nil {
 		return err
 	}
-	return c.tables.chunkDone(ctx, c.env, j.plan.Key, rows, srcBytes)
+	return c.tables.chunkDone(ctx, c, j.plan.Key, rows, srcBytes)
 }
 
 // keyPositions returns the positions of the key columns within the copied columns, or nil

@@ -1,4 +1,4 @@
-package steps
+package copier
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func (c *copier) encodingFor(ctx context.Context, tp *plan.Table) endpoint.Encod
 	}
 	enc, err := ew.WriteEncoding(ctx, endpoint.WriteRequest{Table: tp.Dst, Columns: tp.Copy})
 	if err != nil && ctx.Err() == nil {
-		c.env.Logf(ctx, "WARN", "table %s: copying rows one by one: %v", tp.Key, err)
+		c.host.Logf(ctx, "WARN", "table %s: copying rows one by one: %v", tp.Key, err)
 	}
 	if enc != nil && !er.CanEncode(endpoint.ReadRequest{Table: tp.Src, Columns: tp.Copy, Key: tp.KeyCols, Where: tp.Where}, enc) {
 		enc = nil

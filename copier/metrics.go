@@ -1,4 +1,4 @@
-package steps
+package copier
 
 import (
 	"sync/atomic"
@@ -7,13 +7,15 @@ import (
 	"github.com/godwit/godwit/model"
 )
 
-// rateMeter accumulates copy/verify counters from many workers (atomics) and turns them into
+// Meter accumulates copy/verify counters from many workers (atomics) and turns them into
 // the OMS stepInfo rates by sampling: rps = rows/s, rt = ms per record, iops = bytes/s.
-type rateMeter struct {
+// Processed and Capacity are the rows done and the rows expected; FULL_VERIFIER sets them
+// from its own progress.
+type Meter struct {
 	srcRows, srcBytes, srcNanos atomic.Int64
 	dstRows, dstBytes, dstNanos atomic.Int64
-	processed                   atomic.Int64
-	capacity                    atomic.Int64
+	Processed                   atomic.Int64
+	Capacity                    atomic.Int64
 	processedBytes              atomic.Int64 // source bytes of the processed rows
 
 	last     time.Time
@@ -21,20 +23,20 @@ type rateMeter struct {
 	info     model.StepInfo
 }
 
-func (m *rateMeter) read(rows, bytes int64, d time.Duration) {
+func (m *Meter) read(rows, bytes int64, d time.Duration) {
 	m.srcRows.Add(rows)
 	m.srcBytes.Add(bytes)
 	m.srcNanos.Add(int64(d))
 }
 
-func (m *rateMeter) wrote(rows, bytes int64, d time.Duration) {
+func (m *Meter) wrote(rows, bytes int64, d time.Duration) {
 	m.dstRows.Add(rows)
 	m.dstBytes.Add(bytes)
 	m.dstNanos.Add(int64(d))
 }
 
-// sample computes the rates since the previous sample. Called from one goroutine only.
-func (m *rateMeter) sample(now time.Time) model.StepInfo {
+// Sample computes the rates since the previous sample. Called from one goroutine only.
+func (m *Meter) Sample(now time.Time) model.StepInfo {
 	snap := [6]int64{m.srcRows.Load(), m.srcBytes.Load(), m.srcNanos.Load(),
 		m.dstRows.Load(), m.dstBytes.Load(), m.dstNanos.Load()}
 	dt := now.Sub(m.last).Seconds()
@@ -51,8 +53,8 @@ func (m *rateMeter) sample(now time.Time) model.StepInfo {
 	} else if m.last.IsZero() {
 		m.last, m.lastSnap = now, snap
 	}
-	info.ProcessedRecords = model.Int64(m.processed.Load())
-	info.Capacity = model.Int64(max(m.capacity.Load(), m.processed.Load()))
+	info.ProcessedRecords = model.Int64(m.Processed.Load())
+	info.Capacity = model.Int64(max(m.Capacity.Load(), m.Processed.Load()))
 	m.info = info
 	return info
 }
@@ -64,12 +66,13 @@ func perRecordMs(nanos, rows int64) int64 {
 	return (nanos / rows) / int64(time.Millisecond)
 }
 
-func (m *rateMeter) progress() int {
-	c := m.capacity.Load()
+// Progress is Processed in percent of Capacity (0..99).
+func (m *Meter) Progress() int {
+	c := m.Capacity.Load()
 	if c <= 0 {
 		return 0
 	}
-	return int(min(99, m.processed.Load()*100/c))
+	return int(min(99, m.Processed.Load()*100/c))
 }
 
 // progress is the copy's byte-weighted progress in percent (0..99 while running).
@@ -81,7 +84,7 @@ func (c *copier) progress() int {
 // moved and the estimated remaining time, extrapolated from this run's progress rate
 // (unset until the run has progressed for a few seconds).
 func (c *copier) info(now time.Time) model.StepInfo {
-	info := c.meter.sample(now)
+	info := c.meter.Sample(now)
 	info.ProcessedBytes = model.Int64(c.meter.processedBytes.Load())
 	p := c.tables.progress()
 	if el := now.Sub(c.started).Seconds(); el >= 3 && p > c.progress0 {

@@ -1,4 +1,4 @@
-package steps
+package replay
 
 import (
 	"context"
@@ -84,7 +84,7 @@ func (w *incrWorker) apply(ctx context.Context, batch []*incrUnit, rows int) err
 		b.Changes = append(b.Changes, u.changes...)
 	}
 	first := true
-	err := retryUnavailable(ctx, w.a.env, "applying changes on the target", func() error {
+	err := w.a.retry(ctx, "applying changes on the target", func() error {
 		if !first {
 			// The previous attempt may have committed before the connection dropped.
 			if done, err := w.alreadyApplied(ctx, last.seq); err != nil || done {

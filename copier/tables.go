@@ -1,4 +1,4 @@
-package steps
+package copier
 
 import (
 	"context"
@@ -65,27 +65,27 @@ func (e *tableEntry) fraction() float64 {
 
 // chunkDone records a finished chunk and persists the table's state; the table becomes
 // FINISHED with its last chunk.
-func (b *tableBook) chunkDone(ctx context.Context, env *Env, key string, rows, bytes int64) error {
+func (b *tableBook) chunkDone(ctx context.Context, c *copier, key string, rows, bytes int64) error {
 	b.mu.Lock()
 	e := b.m[key]
 	e.state.Done += rows
 	e.state.Bytes += bytes
 	e.extra.ChunksDone++
-	st := b.snapshot(env, e)
+	st := b.snapshot(c, e)
 	b.mu.Unlock()
-	return env.Store.PutTable(ctx, &st)
+	return c.store.PutTable(ctx, &st)
 }
 
 // finishIfDone persists FINISHED for a table whose chunks were all done before this run.
-func (b *tableBook) finishIfDone(ctx context.Context, env *Env, key string) error {
+func (b *tableBook) finishIfDone(ctx context.Context, c *copier, key string) error {
 	b.mu.Lock()
-	st := b.snapshot(env, b.m[key])
+	st := b.snapshot(c, b.m[key])
 	b.mu.Unlock()
-	return env.Store.PutTable(ctx, &st)
+	return c.store.PutTable(ctx, &st)
 }
 
 // snapshot must be called with b.mu held.
-func (b *tableBook) snapshot(env *Env, e *tableEntry) meta.TableState {
+func (b *tableBook) snapshot(c *copier, e *tableEntry) meta.TableState {
 	if e.extra.ChunksDone >= e.extra.Chunks {
 		e.state.Status = tableFinished
 		e.state.Capacity = e.state.Done
@@ -94,7 +94,7 @@ func (b *tableBook) snapshot(env *Env, e *tableEntry) meta.TableState {
 	}
 	x, _ := json.Marshal(e.extra)
 	e.state.Extra = string(x)
-	e.state.Updated = env.Now()
+	e.state.Updated = c.now()
 	return e.state
 }
 
