@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/godwit/godwit/endpoint"
@@ -12,8 +11,8 @@ import (
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
-	"github.com/godwit/godwit/state"
-	"github.com/godwit/godwit/steps"
+	"github.com/godwit/godwit/plan"
+	"github.com/godwit/godwit/precheck"
 )
 
 // precheckTimeout bounds one standalone precheck.
@@ -80,9 +79,10 @@ func (s *Service) savePrecheck(ctx context.Context, run *PrecheckRun) error {
 	return s.store.PutObject(ctx, &meta.Object{Kind: meta.KindPrecheck, ID: run.ID, ProjectID: run.ProjectID, Doc: doc, GmtCreate: run.Started})
 }
 
-// runPrecheck runs the TRANSFER_PRECHECK step function against p without touching p's
-// stored state: the items it would persist are captured instead. It returns the items
-// (also when some FAILED), or nil and the error when the check could not run at all.
+// runPrecheck runs TRANSFER_PRECHECK's checks (package precheck, the same the step runs)
+// against p without touching p's stored state: the plan is resolved afresh and not
+// persisted, the items are returned. It returns the items (also when some FAILED), or nil and
+// the error when the check could not run at all.
 func (s *Service) runPrecheck(ctx context.Context, p *model.Project) ([]endpoint.CheckItem, error) {
 	sds, err := s.store.GetDataSource(ctx, p.SourceEndpointID)
 	if err != nil {
@@ -102,55 +102,16 @@ func (s *Service) runPrecheck(ctx context.Context, p *model.Project) ([]endpoint
 		return connItems("DEST", err), nil
 	}
 	defer dst.Close()
-	cap := &captureStore{Store: s.store}
-	env := &steps.Env{Project: p, Store: cap, Log: s.log.With("precheck", p.ID), SourceDS: *sds, SinkDS: *dds,
-		Source: src, Sink: dst, Now: s.now, Step: &model.Step{ProjectID: p.ID, Name: model.StepPrecheck}}
-	runErr := steps.Precheck(ctx, env)
-	if items := cap.items(); items != nil {
-		return items, nil
+	objs, err := plan.ResolveProject(ctx, p, src)
+	if err != nil {
+		return []endpoint.CheckItem{precheck.ObjectsFailed(err)}, nil
 	}
-	if runErr == nil {
-		runErr = fmt.Errorf("precheck produced no items")
-	}
-	return nil, runErr
+	return precheck.Run(ctx, precheck.Input{Project: p, Source: src, Sink: dst, SinkType: dds.Type, Plan: objs})
 }
 
 func connItems(side string, err error) []endpoint.CheckItem {
 	e := errs.As(err)
 	return []endpoint.CheckItem{{Name: "CONNECTIVITY", Side: side, Status: endpoint.CheckFailed, Message: e.Message, Advice: e.Advice}}
-}
-
-// captureStore passes reads to the real store and keeps the precheck's writes (its items
-// and log lines) in memory, so a standalone precheck leaves the project untouched.
-type captureStore struct {
-	meta.Store
-	mu    sync.Mutex
-	saved []byte
-}
-
-func (c *captureStore) PutState(_ context.Context, _, key string, value []byte) error {
-	if key == state.Precheck {
-		c.mu.Lock()
-		c.saved = append([]byte(nil), value...)
-		c.mu.Unlock()
-	}
-	return nil
-}
-
-func (c *captureStore) AppendLog(context.Context, meta.LogEntry) error { return nil }
-func (c *captureStore) UpdateStep(context.Context, *model.Step) error  { return nil }
-
-func (c *captureStore) items() []endpoint.CheckItem {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.saved == nil {
-		return nil
-	}
-	items := []endpoint.CheckItem{}
-	if err := json.Unmarshal(c.saved, &items); err != nil {
-		return nil
-	}
-	return items
 }
 
 // GetPrecheck returns a submitted precheck.

@@ -12,7 +12,6 @@ import (
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/plan"
-	"github.com/godwit/godwit/steps"
 	"github.com/godwit/godwit/verify"
 )
 
@@ -174,7 +173,7 @@ func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyR
 	if req.Resume {
 		kind, runID = from.Kind, from.ID
 	}
-	opt := steps.VerifyOptions(p)
+	opt := verify.ProjectOptions(p)
 	opt.Log = s.log
 	v, err := verify.New(src, dst, s.store, opt)
 	if err != nil {

@@ -47,7 +47,7 @@ func Full(ctx context.Context, env *Env) error {
 		Check: func(ctx context.Context, tp *plan.Table) error {
 			// Before any row of this table moves (and before a keyless table is truncated): the
 			// target must be a base table outside the system and checkpoint schemas.
-			_, err := guard.check(ctx, string(model.StepFull), tp.Dst.Schema, tp.Dst.Name, false)
+			_, err := guard.Check(ctx, string(model.StepFull), tp.Dst.Schema, tp.Dst.Name, false)
 			return err
 		}}, objs)
 }

@@ -54,7 +54,7 @@ func startIncrVerify(ctx context.Context, env *Env) (*verify.IncrVerifier, error
 	if err != nil {
 		return nil, err
 	}
-	opt := VerifyOptions(env.Project)
+	opt := verify.ProjectOptions(env.Project)
 	opt.Now, opt.Log = env.Now, env.Log
 	opt.Recheck = &verify.Rechecker{Delay: func() time.Duration { return incrDelay(ctx, env) }}
 	v, err := verify.New(env.Source, env.Sink, env.Store, opt)

@@ -38,12 +38,12 @@ func Struct(ctx context.Context, env *Env) error {
 	// kept as if it were the table, nor a table replaced by a view.
 	g := newTargetGuard(env)
 	for _, t := range objs.Tables {
-		if _, err := g.check(ctx, string(model.StepStruct), t.Dst.Schema, t.Dst.Name, false); err != nil {
+		if _, err := g.Check(ctx, string(model.StepStruct), t.Dst.Schema, t.Dst.Name, false); err != nil {
 			return err
 		}
 	}
 	for _, v := range objs.Views {
-		if _, err := g.check(ctx, string(model.StepStruct), v.DstDB, v.Dst, true); err != nil {
+		if _, err := g.Check(ctx, string(model.StepStruct), v.DstDB, v.Dst, true); err != nil {
 			return err
 		}
 	}

@@ -37,13 +37,6 @@ type VerifyTableExtra struct {
 	MismatchChunks []int  `json:"mismatchChunks"`
 }
 
-// VerifyOptions derives verification options from the project (fullVerifySpeedMode,
-// readWorkerNum, chunkRows). Rechecker is left for the caller (live sync wiring).
-func VerifyOptions(p *model.Project) verify.Options {
-	opt := verify.Options{ChunkRows: p.FullTransferConfig.ChunkRows}
-	return opt.SpeedMode(p.FullTransferConfig.FullVerifySpeedMode, p.FullTransferConfig.ReadWorkerNum)
-}
-
 // Verify runs FULL_VERIFIER with package verify: chunked hashes on both sides, bisection of
 // mismatching chunks down to rows, differences with their SQL and corrections, persisted in
 // a verification run whose id is kept in project state (state.VerifyRun) so that a
@@ -65,7 +58,7 @@ func Verify(ctx context.Context, env *Env) error {
 			return err
 		}
 	}
-	opt := VerifyOptions(env.Project)
+	opt := verify.ProjectOptions(env.Project)
 	opt.Now = env.Now
 	opt.Log = env.Log
 	if env.Project.EnableIncrTransfer {

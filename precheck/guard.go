@@ -1,4 +1,4 @@
-package steps
+package precheck
 
 import (
 	"context"
@@ -7,10 +7,11 @@ import (
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
+	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/plan"
 )
 
-// targetGuard refuses target objects godwit must not write into: databases that are system
+// Guard refuses target objects godwit must not write into: databases that are system
 // schemas of the target's type or the project's checkpoint schema, and (through
 // endpoint.ObjectInspector, when the target offers it) existing objects of the wrong kind:
 // rows are only ever written into base tables (a view passes them on to its base tables, a
@@ -19,21 +20,23 @@ import (
 //
 // Precheck reports the same conditions as FAILED items; STRUCT_TRANSFER and FULL_TRANSFER
 // check again right before they write (precheck may be older than the target's catalog).
-type targetGuard struct {
-	env        *Env
+type Guard struct {
+	sinkType   model.DataSourceType
 	oi         endpoint.ObjectInspector // nil: kinds are not checked
 	checkpoint string
 }
 
-func newTargetGuard(env *Env) *targetGuard {
-	oi, _ := env.Sink.(endpoint.ObjectInspector)
-	return &targetGuard{env: env, oi: oi, checkpoint: env.Project.IncrTransferConfig.CheckpointSchema}
+// NewGuard returns the guard of a project's target: sink of type sinkType, and the project's
+// checkpoint schema ("" when none is reserved).
+func NewGuard(sink endpoint.Endpoint, sinkType model.DataSourceType, checkpoint string) *Guard {
+	oi, _ := sink.(endpoint.ObjectInspector)
+	return &Guard{sinkType: sinkType, oi: oi, checkpoint: checkpoint}
 }
 
 // schemaProblem says why nothing may be written into database db, or "".
-func (g *targetGuard) schemaProblem(db string) string {
+func (g *Guard) schemaProblem(db string) string {
 	switch {
-	case endpoint.SystemSchema(g.env.SinkDS.Type, db):
+	case endpoint.SystemSchema(g.sinkType, db):
 		return fmt.Sprintf("%s is a system database of the target", db)
 	case g.checkpoint != "" && strings.EqualFold(db, g.checkpoint):
 		return fmt.Sprintf("%s is the project's checkpoint schema (incrTransferConfig.checkpointSchema)", db)
@@ -42,7 +45,7 @@ func (g *targetGuard) schemaProblem(db string) string {
 }
 
 // kind returns what db.name is on the target (ObjectAbsent when the target cannot tell).
-func (g *targetGuard) kind(ctx context.Context, db, name string) (endpoint.ObjectKind, error) {
+func (g *Guard) kind(ctx context.Context, db, name string) (endpoint.ObjectKind, error) {
 	if g.oi == nil {
 		return endpoint.ObjectAbsent, nil
 	}
@@ -63,9 +66,9 @@ func kindProblem(key string, k endpoint.ObjectKind, view bool) string {
 	return ""
 }
 
-// check returns an error of code CodeTargetObject when db.name may not be written by
+// Check returns an error of code CodeTargetObject when db.name may not be written by
 // step (a table's rows, or a view's definition when view is set), and the object's kind.
-func (g *targetGuard) check(ctx context.Context, step, db, name string, view bool) (endpoint.ObjectKind, error) {
+func (g *Guard) Check(ctx context.Context, step, db, name string, view bool) (endpoint.ObjectKind, error) {
 	key := db + "." + name
 	if p := g.schemaProblem(db); p != "" {
 		return endpoint.ObjectAbsent, errs.New(errs.KindInvalid, errs.CodeTargetObject,
@@ -93,8 +96,7 @@ func (g *targetGuard) check(ctx context.Context, step, db, name string, view boo
 // that exists as anything but a base table, no mapped view that exists as anything but a
 // view), both FAILED and not skippable when violated. It also returns the target keys of
 // mapped tables that are not usable, which the other target checks leave out.
-func targetKinds(ctx context.Context, env *Env, objs *plan.Plan) ([]endpoint.CheckItem, map[string]bool, error) {
-	g := newTargetGuard(env)
+func targetKinds(ctx context.Context, g *Guard, objs *plan.Plan) ([]endpoint.CheckItem, map[string]bool, error) {
 	bad := map[string]bool{}
 	var sys, kinds []string
 	seen := map[string]bool{}
