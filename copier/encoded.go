@@ -79,7 +79,7 @@ func (c *copier) readChunkEncoded(ctx context.Context, run *chunkRun, enc endpoi
 	}
 	chunk := j.chunk
 	req := endpoint.ReadRequest{Table: j.plan.Src, Columns: j.plan.Copy, Key: j.plan.KeyCols, Where: j.plan.Where}
-	err := c.readWithRetry(ctx, j, keyPositions(j.plan) != nil, func() error {
+	err := c.readWithRetry(ctx, j, keyPositions(j.plan, c.reader) != nil, func() error {
 		req.Chunk = chunk
 		return er.ReadChunkEncoded(ctx, req, enc, lim, func(eb *endpoint.EncodedBatch) error {
 			if err := send(eb); err != nil {

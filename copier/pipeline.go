@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -233,7 +232,7 @@ func (c *copier) readChunk(ctx context.Context, run *chunkRun, queue chan<- *bat
 		curMem = 0
 		return nil
 	}
-	keyIdx := keyPositions(j.plan)
+	keyIdx := keyPositions(j.plan, c.reader)
 	chunk := j.chunk
 	var lastRow change.Row
 	req := endpoint.ReadRequest{Table: j.plan.Src, Columns: j.plan.Copy, Key: j.plan.KeyCols, Where: j.plan.Where}
@@ -355,14 +354,16 @@ func (c *copier) finishChunk(ctx context.Context, run *chunkRun) error {
 
 // keyPositions returns the positions of the key columns within the copied columns, or nil
 // when a read cannot resume after a key: the table has no key, a key column is not copied
-// (a generated key column), or a key column's SQL order differs from its index order.
-func keyPositions(tp *plan.Table) []int {
-	if len(tp.KeyCols) == 0 {
+// (a generated key column), or the reader does not say that "col > value" follows the key
+// column's index order (endpoint.KeyResumer; a reader without it is never resumed mid-chunk).
+func keyPositions(tp *plan.Table, rd endpoint.RowReader) []int {
+	kr, _ := rd.(endpoint.KeyResumer)
+	if len(tp.KeyCols) == 0 || kr == nil {
 		return nil
 	}
 	idx := make([]int, len(tp.KeyCols))
 	for i, k := range tp.KeyCols {
-		if c := tp.Src.Column(k); c == nil || !orderedType(c.DataType) {
+		if c := tp.Src.Column(k); c == nil || !kr.ResumesAfter(c) {
 			return nil
 		}
 		idx[i] = -1
@@ -390,13 +391,3 @@ func keyOf(r change.Row, idx []int) change.Key {
 // rowMem estimates the Go heap a row of source size sz occupies: the values plus an
 // interface slot and a slice header or boxed number per value.
 func rowMem(r change.Row, sz int) int { return sz + 40*len(r) + 24 }
-
-// orderedType reports whether "col > ?" follows the column's index order.
-func orderedType(dataType string) bool {
-	switch strings.ToLower(dataType) {
-	case "enum", "set", "bit", "json", "geometry", "point", "linestring", "polygon",
-		"multipoint", "multilinestring", "multipolygon", "geometrycollection":
-		return false
-	}
-	return true
-}

@@ -126,6 +126,15 @@ type WriteRequest struct {
 	Rows    []change.Row
 }
 
+// KeyResumer is implemented by a RowReader that can resume a chunk after the last key it
+// delivered: ResumesAfter reports whether "c > value" (in the reader's SQL) follows key column
+// c's index order, so that the rows after value are exactly the ones not yet read. The
+// dialect decides (MySQL: not for ENUM, SET, BIT, JSON or spatial columns). A reader without
+// it is never resumed mid-chunk: a failed read re-reads the chunk whole.
+type KeyResumer interface {
+	ResumesAfter(c *schema.Column) bool
+}
+
 // RowWriter writes rows. WriteRows is idempotent by key (rows with an existing key replace
 // it), atomic per call, and may be retried with the same request.
 type RowWriter interface {
@@ -169,10 +178,10 @@ type CheckItem struct {
 
 // PrecheckRequest tells an endpoint what will be asked of it.
 type PrecheckRequest struct {
-	Side       string         // SOURCE | DEST
-	NeedBinlog bool           // source of a project with incremental sync
-	Tables     []schema.Table // the tables selected on this side (names as on this side)
-	Databases  []string
+	Side          string         // SOURCE | DEST
+	NeedChangeLog bool           // source of a project with incremental sync
+	Tables        []schema.Table // the tables selected on this side (names as on this side)
+	Databases     []string
 }
 
 // Prechecker inspects server settings and privileges.

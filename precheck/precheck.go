@@ -55,7 +55,7 @@ func Run(ctx context.Context, in Input) ([]endpoint.CheckItem, error) {
 		}
 	}
 	if pc, ok := in.Source.(endpoint.Prechecker); ok {
-		got, err := pc.Precheck(ctx, endpoint.PrecheckRequest{Side: "SOURCE", NeedBinlog: p.EnableIncrTransfer,
+		got, err := pc.Precheck(ctx, endpoint.PrecheckRequest{Side: "SOURCE", NeedChangeLog: p.EnableIncrTransfer,
 			Tables: srcTables, Databases: srcDBs})
 		if err != nil {
 			return nil, err

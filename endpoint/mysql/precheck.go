@@ -22,7 +22,7 @@ var pcDestPrivs = []string{"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "AL
 // Checks that fail are items (FAILED or ALARM), not errors; the error is non-nil only when
 // the server cannot be reached or queried. Items, by name (prefix Source or Dest per side):
 // DbConnectivity, DbVersion, DbPrivileges; for a source also TablesExist and TablesWithoutKey,
-// and with NeedBinlog DbServerId, DbBinlog, DbBinlogFormat, DbBinlogRowImage,
+// and with NeedChangeLog DbServerId, DbBinlog, DbBinlogFormat, DbBinlogRowImage,
 // DbBinlogRowMetadata, DbBinlogRetention, DbGtid; for a destination TablesExist (ALARM when
 // the existing tables are empty, FAILED when they hold rows; the caller decides whether a
 // non-empty target is allowed; FAILED and not skippable when a name is taken by a view, a
@@ -57,7 +57,7 @@ func (e *Endpoint) Precheck(ctx context.Context, req endpoint.PrecheckRequest) (
 		if err := e.pcSourceTables(ctx, req.Tables, add); err != nil {
 			return nil, err
 		}
-		if req.NeedBinlog {
+		if req.NeedChangeLog {
 			pcBinlog(vars, e.mariadb, add)
 		}
 		return items, nil
@@ -161,7 +161,7 @@ func (e *Endpoint) pcPrivileges(ctx context.Context, req endpoint.PrecheckReques
 				missing = append(missing, "SELECT on "+db)
 			}
 		}
-		if req.NeedBinlog {
+		if req.NeedChangeLog {
 			for _, p := range []string{"REPLICATION SLAVE", "REPLICATION CLIENT"} {
 				if !g.hasGlobal(p) {
 					missing = append(missing, p+" on *.*")

@@ -111,7 +111,7 @@ func TestPrecheckIntegration(t *testing.T) {
 	defer e.Close()
 	srcTables := []schema.Table{{Schema: src, Name: "orders"}, {Schema: src, Name: "logs"}, {Schema: src, Name: "codes"}}
 
-	items, err := e.Precheck(ctx, endpoint.PrecheckRequest{Side: "SOURCE", NeedBinlog: true, Tables: srcTables, Databases: []string{src}})
+	items, err := e.Precheck(ctx, endpoint.PrecheckRequest{Side: "SOURCE", NeedChangeLog: true, Tables: srcTables, Databases: []string{src}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestPrecheckIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	items, err = e.Precheck(ctx, endpoint.PrecheckRequest{Side: "SOURCE", NeedBinlog: true,
+	items, err = e.Precheck(ctx, endpoint.PrecheckRequest{Side: "SOURCE", NeedChangeLog: true,
 		Tables: []schema.Table{{Schema: src, Name: "gone"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestPrecheckIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	pcExpect(t, items, "SourceDbPrivileges", endpoint.CheckPassed)
-	items, err = ro.Precheck(ctx, endpoint.PrecheckRequest{Side: "SOURCE", NeedBinlog: true, Tables: srcTables, Databases: []string{src}})
+	items, err = ro.Precheck(ctx, endpoint.PrecheckRequest{Side: "SOURCE", NeedChangeLog: true, Tables: srcTables, Databases: []string{src}})
 	if err != nil {
 		t.Fatal(err)
 	}
