@@ -135,6 +135,14 @@ type KeyResumer interface {
 	ResumesAfter(c *schema.Column) bool
 }
 
+// ViewRenamer is implemented by a source whose view definitions can be rewritten to name
+// the targets of the tables and databases they reference (the dialect's quoting decides
+// what a reference is). table maps a source table to its target (ok false: not renamed);
+// database maps a source database (ok false: not renamed).
+type ViewRenamer interface {
+	RenameViewRefs(def string, table func(db, name string) (tdb, tname string, ok bool), database func(db string) (string, bool)) string
+}
+
 // RowWriter writes rows. WriteRows is idempotent by key (rows with an existing key replace
 // it), atomic per call, and may be retried with the same request.
 type RowWriter interface {

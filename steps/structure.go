@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -87,7 +88,11 @@ func Struct(ctx context.Context, env *Env) error {
 		}
 		nv := *v.Src
 		nv.Schema, nv.Name = v.DstDB, v.Dst
-		nv.Definition = rewriteView(v.Src.Definition, objs)
+		def, err := rewriteView(env.Source, v, objs)
+		if err != nil {
+			return err
+		}
+		nv.Definition = def
 		if err := sw.CreateView(ctx, &nv); err != nil {
 			return err
 		}
@@ -121,55 +126,32 @@ func createUniquesForIncr(ctx context.Context, env *Env, sw endpoint.SchemaWrite
 	return sw.CreateIndexes(ctx, &u)
 }
 
-// rewriteView replaces backquoted `db`.`table` references in a MySQL view definition with
-// their mapped target names. Definitions read from the catalog always qualify and quote names.
-func rewriteView(def string, objs *plan.Plan) string {
-	var b strings.Builder
-	for i := 0; i < len(def); {
-		if def[i] != '`' {
-			b.WriteByte(def[i])
-			i++
-			continue
-		}
-		db, n1 := readQuoted(def[i:])
-		j := i + n1
-		if j < len(def) && def[j] == '.' && j+1 < len(def) && def[j+1] == '`' {
-			tbl, n2 := readQuoted(def[j+1:])
-			if r, ok := objs.Renames[strings.ToLower(db+"."+tbl)]; ok {
-				b.WriteString(quoteBT(r[0]) + "." + quoteBT(r[1]))
-				i = j + 1 + n2
-				continue
-			}
-			if r, ok := objs.Databases[strings.ToLower(db)]; ok {
-				b.WriteString(quoteBT(r) + "." + quoteBT(tbl))
-				i = j + 1 + n2
-				continue
-			}
-		}
-		b.WriteString(def[i:j])
-		i = j
+// rewriteView makes a source view definition name its tables' targets, through the source
+// endpoint's dialect (endpoint.ViewRenamer). A source that cannot rewrite is refused when
+// something was renamed; otherwise the definition is kept as it is.
+func rewriteView(src endpoint.Endpoint, v plan.View, objs *plan.Plan) (string, error) {
+	table := func(db, name string) (string, string, bool) {
+		r, ok := objs.Renames[strings.ToLower(db+"."+name)]
+		return r[0], r[1], ok
 	}
-	return b.String()
-}
-
-// readQuoted reads a backquoted identifier at the start of s; returns it and its length.
-func readQuoted(s string) (string, int) {
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] == '`' {
-			if i+1 < len(s) && s[i+1] == '`' {
-				b.WriteByte('`')
-				i++
-				continue
-			}
-			return b.String(), i + 1
-		}
-		b.WriteByte(s[i])
+	database := func(db string) (string, bool) {
+		r, ok := objs.Databases[strings.ToLower(db)]
+		return r, ok
 	}
-	return b.String(), len(s)
+	if vr, ok := src.(endpoint.ViewRenamer); ok {
+		return vr.RenameViewRefs(v.Src.Definition, table, database), nil
+	}
+	renamed := len(objs.Renames) > 0
+	for k, v := range objs.Databases {
+		renamed = renamed || k != strings.ToLower(v)
+	}
+	if renamed {
+		return "", errs.New(errs.KindUnsupported, errs.CodeSchemaCreate,
+			fmt.Sprintf("view %s.%s cannot be created under renamed tables: the source cannot rewrite view definitions", v.Src.Schema, v.Src.Name),
+			"Leave the view out of the mapping, or create it on the target yourself.")
+	}
+	return v.Src.Definition, nil
 }
-
-func quoteBT(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
 // Index runs INDEX_TRANSFER: creates the secondary indexes deferred by STRUCT_TRANSFER,
 // several tables at once (min(writeWorkerNum, 4) concurrent ALTER TABLEs: each is mostly a
