@@ -72,6 +72,12 @@ func (v *Verifier) algorithm() string {
 	if a := v.opt.HashAlgorithm; a != "" && slices.Contains(hs.HashAlgorithms(), a) && slices.Contains(da, a) {
 		return a
 	}
+	if fs, ok := v.src.(FastHasher); ok && v.opt.FastHash {
+		if fd, ok := v.dst.(FastHasher); ok && fs.FastHashAlgorithm() == fd.FastHashAlgorithm() &&
+			slices.Contains(hs.HashAlgorithms(), fs.FastHashAlgorithm()) && slices.Contains(da, fs.FastHashAlgorithm()) {
+			return fs.FastHashAlgorithm()
+		}
+	}
 	for _, a := range hs.HashAlgorithms() {
 		if slices.Contains(da, a) {
 			return a

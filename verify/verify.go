@@ -120,8 +120,11 @@ type Options struct {
 	Fanout    int  // pieces a mismatching range is cut into; 0 = 16
 	Workers   int  // chunks compared concurrently; 0 = 4
 	GoHash    bool // hash rows in Go even when both sides could push the hash down
-	// HashAlgorithm forces a pushed-down algorithm (e.g. the 32-bit one for FAST); "" = best common.
+	// HashAlgorithm forces a pushed-down algorithm; "" = best common.
 	HashAlgorithm string
+	// FastHash prefers the sides' fast (weaker) pushed-down algorithm (FastHasher), when both
+	// offer the same one; FAST speed mode sets it.
+	FastHash bool
 	// MaxStoredDiffs bounds the differences stored per chunk (all are counted); 0 = 1000.
 	MaxStoredDiffs int
 	// RowsPerSecond throttles the rows read on each side; 0 = unlimited.
@@ -180,9 +183,7 @@ func (o Options) SpeedMode(mode string, workers int) Options {
 		}
 	case "FAST":
 		o.Workers = 2 * workers
-		if o.HashAlgorithm == "" {
-			o.HashAlgorithm = "mysql-crc32/1"
-		}
+		o.FastHash = true
 	default:
 		o.Workers = workers
 	}
@@ -207,6 +208,11 @@ type (
 	Hasher interface {
 		HashAlgorithms() []string
 		HashChunk(ctx context.Context, req endpoint.ChecksumRequest, algo string) (int64, string, error)
+	}
+	// FastHasher names a Hasher's fast algorithm (fewer hash bits, cheaper on the server),
+	// which FAST verification prefers when both sides offer it.
+	FastHasher interface {
+		FastHashAlgorithm() string
 	}
 	// RangeReader streams a range's rows (any order).
 	RangeReader interface {

@@ -20,3 +20,9 @@ func (e *Endpoint) ResumesAfter(c *schema.Column) bool {
 	}
 	return true
 }
+
+// FastHashAlgorithm is the 32-bit pushed-down hash FAST verification prefers (verify.FastHasher).
+func (e *Endpoint) FastHashAlgorithm() string { return HashCRC32 }
+
+// FastHashAlgorithm is the endpoint's (verify.FastHasher).
+func (s *Snapshot) FastHashAlgorithm() string { return s.e.FastHashAlgorithm() }
