@@ -60,7 +60,7 @@ func AppendTxn(dst []byte, t *Txn) ([]byte, error) {
 	b := append(dst, codecVersion)
 	b = binary.AppendUvarint(b, t.Seq)
 	b = appendStr(b, t.Pos)
-	b = appendStr(b, t.GTID)
+	b = appendStr(b, t.TxID)
 	b = binary.AppendVarint(b, t.Time)
 	b = appendCount(b, len(t.Events), t.Events == nil)
 	var err error

@@ -26,7 +26,7 @@ func DecodeTxn(b []byte) (*Txn, error) {
 	d.off = 1
 	t.Seq = d.uvarint()
 	t.Pos = d.str()
-	t.GTID = d.str()
+	t.TxID = d.str()
 	t.Time = d.varint()
 	n, isNil := d.count(minEventBytes)
 	if !isNil {
@@ -84,14 +84,14 @@ func DecodeTxn(b []byte) (*Txn, error) {
 	return t, nil
 }
 
-// DecodeTxnHeader decodes only Seq, Pos, GTID and Time of an encoded transaction (Events
+// DecodeTxnHeader decodes only Seq, Pos, TxID and Time of an encoded transaction (Events
 // stays nil), for scanning a log without decoding row images.
 func DecodeTxnHeader(b []byte) (Txn, error) {
 	if len(b) == 0 || b[0] != codecVersion {
 		return Txn{}, fmt.Errorf("%w: bad header", ErrCorrupt)
 	}
 	d := decoder{b: b, off: 1}
-	t := Txn{Seq: d.uvarint(), Pos: d.str(), GTID: d.str(), Time: d.varint()}
+	t := Txn{Seq: d.uvarint(), Pos: d.str(), TxID: d.str(), Time: d.varint()}
 	if d.err != nil {
 		return Txn{}, d.err
 	}

@@ -45,8 +45,8 @@ func sameRow(a, b Row) error {
 
 // sameTxn reports the first difference between two transactions, nil-ness of slices included.
 func sameTxn(a, b *Txn) error {
-	if a.Seq != b.Seq || a.Pos != b.Pos || a.GTID != b.GTID || a.Time != b.Time {
-		return fmt.Errorf("header %d %q %q %d vs %d %q %q %d", a.Seq, a.Pos, a.GTID, a.Time, b.Seq, b.Pos, b.GTID, b.Time)
+	if a.Seq != b.Seq || a.Pos != b.Pos || a.TxID != b.TxID || a.Time != b.Time {
+		return fmt.Errorf("header %d %q %q %d vs %d %q %q %d", a.Seq, a.Pos, a.TxID, a.Time, b.Seq, b.Pos, b.TxID, b.Time)
 	}
 	if (a.Events == nil) != (b.Events == nil) || len(a.Events) != len(b.Events) {
 		return fmt.Errorf("events %d (nil %v) vs %d (nil %v)", len(a.Events), a.Events == nil, len(b.Events), b.Events == nil)
@@ -77,7 +77,7 @@ func edgeTxn() *Txn {
 	nan32 := math.Float32frombits(0x7fc0_1234)
 	cols := []string{"id", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"}
 	return &Txn{
-		Seq: math.MaxUint64, Pos: "mariadb-bin.000003:1234", GTID: "0-1-77", Time: -1,
+		Seq: math.MaxUint64, Pos: "mariadb-bin.000003:1234", TxID: "0-1-77", Time: -1,
 		Events: []Event{
 			{Op: OpInsert, Schema: "s", Table: "t", Columns: cols, Key: []int{0},
 				After: Row{int64(math.MinInt64), uint64(math.MaxUint64), float32(math.Copysign(0, -1)), math.Copysign(0, -1),
@@ -109,7 +109,7 @@ func TestCodecRoundTripEdges(t *testing.T) {
 			t.Fatal(err)
 		}
 		h, err := DecodeTxnHeader(b[6:])
-		if err != nil || h.Seq != tx.Seq || h.Pos != tx.Pos || h.GTID != tx.GTID || h.Time != tx.Time || h.Events != nil {
+		if err != nil || h.Seq != tx.Seq || h.Pos != tx.Pos || h.TxID != tx.TxID || h.Time != tx.Time || h.Events != nil {
 			t.Fatalf("DecodeTxnHeader = %+v, %v; want header of %+v", h, err, tx)
 		}
 	}
@@ -150,7 +150,7 @@ func TestCodecRejectsUnknownType(t *testing.T) {
 
 // TestCodecGolden pins the version 1 format: stored change logs must stay readable.
 func TestCodecGolden(t *testing.T) {
-	tx := &Txn{Seq: 5, Pos: "f:4", GTID: "g", Time: 1700000000, Events: []Event{
+	tx := &Txn{Seq: 5, Pos: "f:4", TxID: "g", Time: 1700000000, Events: []Event{
 		{Op: OpInsert, Schema: "s", Table: "t", Columns: []string{"id", "v"}, Key: []int{0},
 			After: Row{int64(-2), []byte("ab")}},
 		{Op: OpUpdate, Schema: "s", Table: "t", Columns: []string{"id", "v"}, Key: []int{0},
@@ -296,7 +296,7 @@ func benchTxn() *Txn {
 		return Row{i, int64(4711), []byte("68487932199-96439406143-93774651418-41631865787"), []byte("22195207048-70116052123"),
 			[]byte("1234.56"), int64(12), []byte("2024-05-01 12:34:56"), nil, []byte("some note text"), []byte{1, 2, 3, 4, 5, 6, 7, 8}}
 	}
-	return &Txn{Seq: 123456, Pos: "mariadb-bin.000012:987654321", GTID: "0-1-123456", Time: 1700000000, Events: []Event{
+	return &Txn{Seq: 123456, Pos: "mariadb-bin.000012:987654321", TxID: "0-1-123456", Time: 1700000000, Events: []Event{
 		{Op: OpInsert, Schema: "sbtest", Table: "sbtest1", Columns: cols, Key: []int{0}, After: row(1)},
 		{Op: OpUpdate, Schema: "sbtest", Table: "sbtest1", Columns: cols, Key: []int{0}, Before: row(2), After: row(2)},
 		{Op: OpUpdate, Schema: "sbtest", Table: "sbtest1", Columns: cols, Key: []int{0}, Before: row(3), After: row(3)},

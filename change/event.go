@@ -51,20 +51,20 @@ type Event struct {
 //
 // Pos is the endpoint-owned position just past this transaction's commit: resuming the log
 // from Pos yields the next transaction. Positions of one endpoint compare with the
-// endpoint's ComparePositions. GTID is the transaction's global id when the source has one
-// (informational). Time is the source commit time, unix seconds. Seq is assigned by the
+// endpoint's ComparePositions. TxID is the source's own id of the transaction, opaque to
+// godwit and informational (MySQL-family: the GTID; PostgreSQL: the xid); "" when none. Time is the source commit time, unix seconds. Seq is assigned by the
 // change store (1, 2, 3, … in log order) and is 0 until stored.
 type Txn struct {
 	Seq    uint64
 	Pos    string
-	GTID   string
+	TxID   string
 	Time   int64
 	Events []Event
 }
 
 // Size estimates the bytes a transaction occupies, for memory accounting.
 func (t *Txn) Size() int {
-	n := 64 + len(t.Pos) + len(t.GTID)
+	n := 64 + len(t.Pos) + len(t.TxID)
 	for i := range t.Events {
 		e := &t.Events[i]
 		n += 48 + len(e.Schema) + len(e.Table) + len(e.Query) + e.Before.Size() + e.After.Size()

@@ -115,7 +115,7 @@ func goldenTxns() []*Txn {
 		[]byte("-12.50"), []byte("it's ✓\x00"), []byte{0xff, 0x00}, []byte(nil), nil, "str", true, false,
 		[]byte("2024-02-29 23:59:59.999999")}
 	return []*Txn{
-		{Seq: 1, Pos: "mariadb-bin.000003:1234", GTID: "0-1-77", Time: 1700000000, Events: []Event{
+		{Seq: 1, Pos: "mariadb-bin.000003:1234", TxID: "0-1-77", Time: 1700000000, Events: []Event{
 			{Op: OpInsert, Schema: "app", Table: "t", Columns: cols, Key: []int{0}, After: row},
 			{Op: OpInsert, Schema: "app", Table: "t", Columns: cols, Key: []int{0},
 				After: Row{int64(1), uint64(0), float32(1.5), math.Inf(-1), []byte(""), []byte{}, []byte{}, []byte(nil), nil, "",
@@ -171,7 +171,7 @@ func TestGoldenTxnRecords(t *testing.T) {
 			t.Fatalf("record %d decodes differently: %v", i, err)
 		}
 		h, err := DecodeTxnHeader(rec)
-		if err != nil || h.Seq != txns[i].Seq || h.Pos != txns[i].Pos || h.GTID != txns[i].GTID || h.Time != txns[i].Time {
+		if err != nil || h.Seq != txns[i].Seq || h.Pos != txns[i].Pos || h.TxID != txns[i].TxID || h.Time != txns[i].Time {
 			t.Fatalf("record %d header = %+v, %v", i, h, err)
 		}
 	}

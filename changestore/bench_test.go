@@ -9,7 +9,7 @@ import (
 
 // smallTxn is a one-row insert of a 4-column table, the common OLTP case.
 func smallTxn(i int) *change.Txn {
-	return &change.Txn{Pos: "mariadb-bin.000001:123456", GTID: "0-1-123456", Time: 1_700_000_000 + int64(i/1000),
+	return &change.Txn{Pos: "mariadb-bin.000001:123456", TxID: "0-1-123456", Time: 1_700_000_000 + int64(i/1000),
 		Events: []change.Event{{Op: change.OpInsert, Schema: "sbtest", Table: "sbtest1", Columns: []string{"id", "k", "c", "pad"},
 			Key: []int{0}, After: change.Row{int64(i), int64(4711), []byte("68487932199-96439406143-93774651418-41631865787"),
 				[]byte("22195207048-70116052123")}}}}

@@ -33,20 +33,20 @@ var goldenOpts = Options{Fsync: FsyncNever, SegmentBytes: 200}
 func goldenTxns() []*change.Txn {
 	cols := []string{"id", "name", "price"}
 	return []*change.Txn{
-		{Pos: "mariadb-bin.000001:400", GTID: "0-1-1", Time: 1700000000, Events: []change.Event{
+		{Pos: "mariadb-bin.000001:400", TxID: "0-1-1", Time: 1700000000, Events: []change.Event{
 			{Op: change.OpInsert, Schema: "shop", Table: "orders", Columns: cols, Key: []int{0},
 				After: change.Row{int64(1), []byte("widget"), []byte("9.99")}},
 			{Op: change.OpInsert, Schema: "shop", Table: "orders", Columns: cols, Key: []int{0},
 				After: change.Row{int64(2), []byte("gadget ✓"), nil}},
 		}},
-		{Pos: "mariadb-bin.000001:800", GTID: "0-1-2", Time: 1700000005, Events: []change.Event{
+		{Pos: "mariadb-bin.000001:800", TxID: "0-1-2", Time: 1700000005, Events: []change.Event{
 			{Op: change.OpUpdate, Schema: "shop", Table: "orders", Columns: cols, Key: []int{0},
 				Before: change.Row{int64(2), []byte("gadget ✓"), nil}, After: change.Row{int64(2), []byte("gadget ✓"), []byte("1.50")}},
 		}},
-		{Pos: "mariadb-bin.000001:1200", GTID: "0-1-3", Time: 1700000003, Events: []change.Event{
+		{Pos: "mariadb-bin.000001:1200", TxID: "0-1-3", Time: 1700000003, Events: []change.Event{
 			{Op: change.OpDDL, Schema: "shop", Query: "ALTER TABLE orders ADD COLUMN note TEXT"},
 		}},
-		{Pos: "mariadb-bin.000002:4", GTID: "0-1-4", Time: 1700000010, Events: []change.Event{
+		{Pos: "mariadb-bin.000002:4", TxID: "0-1-4", Time: 1700000010, Events: []change.Event{
 			{Op: change.OpDelete, Schema: "shop", Table: "orders", Columns: cols, Key: []int{0},
 				Before: change.Row{int64(1), []byte("widget"), []byte("9.99")}},
 		}},

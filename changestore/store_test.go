@@ -17,7 +17,7 @@ import (
 
 // mkTxn builds a small transaction whose content depends on i; Seq is left for the store.
 func mkTxn(i int) *change.Txn {
-	t := &change.Txn{Pos: fmt.Sprintf("bin.000001:%d", 1000+i), GTID: fmt.Sprintf("0-1-%d", i), Time: 1_700_000_000 + int64(i)}
+	t := &change.Txn{Pos: fmt.Sprintf("bin.000001:%d", 1000+i), TxID: fmt.Sprintf("0-1-%d", i), Time: 1_700_000_000 + int64(i)}
 	for e := 0; e <= i%3; e++ {
 		t.Events = append(t.Events, change.Event{Op: change.OpUpdate, Schema: "db", Table: "t", Columns: []string{"id", "v", "f"},
 			Key: []int{0}, Before: change.Row{int64(i), []byte(fmt.Sprint("old", i)), nil},

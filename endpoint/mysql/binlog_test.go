@@ -294,8 +294,8 @@ func blTestDML(t *testing.T, env *blEnv) {
 	now := time.Now().Unix()
 	prev := p0
 	for _, tx := range txns {
-		if tx.GTID == "" || !strings.HasPrefix(tx.GTID, "0-") || tx.Time < start-2 || tx.Time > now+2 {
-			t.Errorf("txn at %s: GTID %q, time %d (test ran %d..%d)", tx.Pos, tx.GTID, tx.Time, start, now)
+		if tx.TxID == "" || !strings.HasPrefix(tx.TxID, "0-") || tx.Time < start-2 || tx.Time > now+2 {
+			t.Errorf("txn at %s: GTID %q, time %d (test ran %d..%d)", tx.Pos, tx.TxID, tx.Time, start, now)
 		}
 		if c, _ := env.ep.ComparePositions(prev, tx.Pos); c >= 0 {
 			t.Errorf("positions do not increase: %s then %s", prev, tx.Pos)

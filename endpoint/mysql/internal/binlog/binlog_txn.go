@@ -170,7 +170,7 @@ func (a *txnAssembler) reset() {
 }
 
 func (a *txnAssembler) commit(h *replication.EventHeader) error {
-	t := &change.Txn{Pos: Pos{File: a.file, Pos: h.LogPos}.String(), GTID: a.gtid,
+	t := &change.Txn{Pos: Pos{File: a.file, Pos: h.LogPos}.String(), TxID: a.gtid,
 		Time: int64(h.Timestamp), Events: a.events}
 	a.reset()
 	return a.fn(t)
