@@ -115,8 +115,8 @@ func validateIncr(c *model.IncrTransferConfig) error {
 	switch {
 	case c.IncrSyncConcurrency > 256:
 		return errs.Invalid("incrTransferConfig.incrSyncConcurrency %d must be at most 256", c.IncrSyncConcurrency)
-	case len(c.CheckpointSchema) > 64 || strings.ContainsAny(c.CheckpointSchema, "`\x00./\\"):
-		return errs.Invalid("incrTransferConfig.checkpointSchema %q is not a valid database name", c.CheckpointSchema)
+	case !portableName(c.CheckpointSchema):
+		return errs.Invalid("incrTransferConfig.checkpointSchema %q must be a portable name: a letter or _, then letters, digits or _, at most 63 characters", c.CheckpointSchema)
 	case c.ThrottleRps != nil && *c.ThrottleRps < 0, c.ThrottleIOPS != nil && *c.ThrottleIOPS < 0:
 		return errs.Invalid("incrTransferConfig throttles must not be negative")
 	}
@@ -135,4 +135,24 @@ func validateIncr(c *model.IncrTransferConfig) error {
 		}
 	}
 	return nil
+}
+
+// portableName reports whether s is a name every target dialect accepts unquoted and
+// unchanged in meaning ([A-Za-z_][A-Za-z0-9_]*, at most 63 bytes: PostgreSQL's limit). The
+// checkpoint schema is godwit's own database on the target, so godwit asks for such a name
+// instead of relying on any one dialect's quoting rules; the target's own naming rules are
+// checked too (names.go).
+func portableName(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
