@@ -1,10 +1,8 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/chunk"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
@@ -76,7 +75,7 @@ func TestChunkSampleMariaDB(t *testing.T) {
 			// The walk this replaces reads the whole key index: the counter sees it.
 			cols := []*schema.Column{tb.Column("id")}
 			before, start := csRowsRead(t, db), time.Now()
-			walk, err := ep.chunkWalk(ctx, tb, key, cols, "", rows)
+			walk, err := ep.chunker().Walk(ctx, tb, key, cols, "", rows)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +88,7 @@ func TestChunkSampleMariaDB(t *testing.T) {
 			// A huge table (here: tiny chunks) is capped at maxSamples keys, each costing
 			// an index dive or two: fewer, larger chunks, every row still in one.
 			before = csRowsRead(t, db)
-			capped, ok, err := ep.chunkSample(ctx, tb, key, cols, 10, chunkSampleConf{maxSamples: 64})
+			capped, ok, err := ep.chunker().Sample(ctx, tb, key, cols, 10, chunk.SampleConf{MaxSamples: 64})
 			if err != nil || !ok {
 				t.Fatalf("capped: ok %v, %v", ok, err)
 			}
@@ -160,7 +159,7 @@ func TestChunkSampleTypes(t *testing.T) {
 		// Without optimizer estimates the samples are spaced by bisection in value space:
 		// still exact coverage, sizes as uneven as the key distribution.
 		for _, noExplain := range []bool{false, true} {
-			plan, ok, err := ep.chunkSample(ctx, tb, key, cols, 20, chunkSampleConf{maxSamples: 4096, noExplain: noExplain})
+			plan, ok, err := ep.chunker().Sample(ctx, tb, key, cols, 20, chunk.SampleConf{MaxSamples: 4096, NoExplain: noExplain})
 			if err != nil || !ok {
 				t.Fatalf("%s: ok %v, %v", table, ok, err)
 			}
@@ -181,65 +180,6 @@ func btoi(b bool) int {
 }
 
 // TestChunkAxisRoundTrip checks that every axis reads back the values it renders.
-func TestChunkAxisRoundTrip(t *testing.T) {
-	col := func(dt, ct string, unsigned bool) *schema.Column {
-		return &schema.Column{DataType: dt, ColumnType: ct, Unsigned: unsigned, Charset: "utf8mb4", Collation: "utf8mb4_bin"}
-	}
-	cases := []struct {
-		c *schema.Column
-		v any
-	}{
-		{col("int", "int(11)", false), int64(-5)},
-		{col("bigint", "bigint(20) unsigned", true), uint64(math.MaxUint64)},
-		{col("bigint", "bigint(20) unsigned", true), int64(7)},
-		{col("double", "double", false), -1.5e-300},
-		{col("double", "double", false), 2.0},
-		{col("decimal", "decimal(65,30)", false), []byte("-12.000000000000000000000000000001")},
-		{col("decimal", "decimal(10,0)", true), []byte("4294967295")},
-		{col("datetime", "datetime(6)", false), []byte("2020-02-29 23:59:59.000001")},
-		{col("date", "date", false), []byte("0001-01-01")},
-		{col("time", "time(6)", false), []byte("-838:59:59.000000")},
-		{col("varchar", "varchar(10)", false), []byte("aé😀\x00b")},
-		{col("varbinary", "varbinary(4)", false), []byte{0, 0xff, 0x80}},
-		{col("uuid", "uuid", false), []byte("123e4567-e89b-12d3-a456-426614174000")},
-	}
-	for _, c := range cases {
-		ax := chunkAxisOf(c.c)
-		d, ok := ax.digits(c.v)
-		if !ok {
-			t.Errorf("%s %v: no digits", c.c.DataType, c.v)
-			continue
-		}
-		if got := ax.value(d); !reflect.DeepEqual(got, c.v) {
-			t.Errorf("%s: %#v read back as %#v", c.c.DataType, c.v, got)
-		}
-	}
-	// Midpoints fall between their ends.
-	ax := chunkAxisOf(col("varchar", "varchar(10)", false))
-	if m := ax.mid([]byte("abc"), []byte("abk")); !bytes.Equal(m.([]byte), []byte("abg")) {
-		t.Errorf("mid(abc, abk) = %q", m)
-	}
-	ax = chunkAxisOf(col("datetime", "datetime", false))
-	if m := ax.mid([]byte("2020-01-01 00:00:00"), []byte("2020-01-03 00:00:00")); string(m.([]byte)) != "2020-01-02 00:00:00.000000" {
-		t.Errorf("datetime mid = %q", m)
-	}
-	if m := chunkAxisOf(col("int", "int", false)).mid(int64(4), int64(5)); m != nil {
-		t.Errorf("mid(4, 5) = %v, want none", m)
-	}
-}
-
-func TestChunkScale(t *testing.T) {
-	for _, c := range []struct {
-		rows int64
-		sum  float64
-		want float64
-	}{{0, 1e6, 1}, {1000, 800, 1}, {1000, 1250, 0.8}, {1000, 5000, 0.5}} {
-		if got := chunkScale(c.rows, c.sum); got != c.want {
-			t.Errorf("chunkScale(%d, %v) = %v, want %v", c.rows, c.sum, got, c.want)
-		}
-	}
-}
-
 // csCheckPlan checks plan's shape and, with one query, that every row of tb is in exactly
 // one chunk (by the predicates KeyRangeWhere builds); it returns the rows per chunk.
 func csCheckPlan(t *testing.T, db *sql.DB, tb *schema.Table, key []string, plan []change.Chunk) []int {
@@ -247,7 +187,7 @@ func csCheckPlan(t *testing.T, db *sql.DB, tb *schema.Table, key []string, plan 
 	if len(plan) == 0 || plan[0].Lower != nil || plan[len(plan)-1].Upper != nil {
 		t.Fatalf("%s: plan must start and end unbounded: %v", tb.Name, plan)
 	}
-	from := " FROM " + sqlval.QuoteTable(tb.Schema, tb.Name) + chunkIndexHint(tb, key)
+	from := " FROM " + sqlval.QuoteTable(tb.Schema, tb.Name) + chunk.IndexHint(tb, key)
 	var sum []string
 	var args []any
 	sizes := make([]int, len(plan))
@@ -255,7 +195,7 @@ func csCheckPlan(t *testing.T, db *sql.DB, tb *schema.Table, key []string, plan 
 		if c.Seq != i || (i > 0 && !reflect.DeepEqual(c.Lower, plan[i-1].Upper)) {
 			t.Fatalf("%s: chunk %d (seq %d) does not follow its predecessor: %v", tb.Name, i, c.Seq, plan)
 		}
-		cond, a := KeyRangeWhere(key, c)
+		cond, a := chunk.KeyRangeWhere(key, c)
 		if err := db.QueryRow("SELECT COUNT(*)"+from+" WHERE "+cond, a...).Scan(&sizes[i]); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/load"
 	"github.com/godwit/godwit/schema"
 )
 
@@ -109,7 +110,7 @@ func dpTestLoadCharset(t *testing.T, env *dpEnv) {
 		src := dpTable(t, env.srcDB, env.srcName, tc.table)
 		dst := dpTable(t, env.dstDB, env.dstName, tc.table)
 		cols := src.ColumnNames()
-		if got := loadCharset(dst, cols); got != tc.charset {
+		if got := load.Charset(dst, cols); got != tc.charset {
 			t.Errorf("%s: LOAD DATA charset %s, want %s", tc.table, got, tc.charset)
 		}
 		req := endpoint.ReadRequest{Table: src, Columns: cols, Key: src.KeyColumns(), Chunk: change.Chunk{}}

@@ -38,6 +38,7 @@ type Endpoint struct {
 	ds      model.DataSource
 	version string
 	mariadb bool
+	write   writePacket // write-path state (write.go); never copied: Endpoint is used by pointer
 }
 
 var _ endpoint.Endpoint = (*Endpoint)(nil)

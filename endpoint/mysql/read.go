@@ -8,6 +8,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/chunk"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
@@ -93,7 +94,7 @@ func readChunkSQL(t *schema.Table, sel string, key []string, where string, c cha
 			fmt.Sprintf("chunk %d of %s.%s has bounds that do not match key %v", c.Seq, t.Schema, t.Name, key),
 			"Re-plan the table's chunks.")
 	}
-	cond, args := KeyRangeWhere(key, c)
+	cond, args := chunk.KeyRangeWhere(key, c)
 	if len(args) == 0 {
 		cond, args = "1=?", []any{1}
 	}
@@ -102,7 +103,7 @@ func readChunkSQL(t *schema.Table, sel string, key []string, where string, c cha
 	b.WriteString(sel)
 	b.WriteString(" FROM ")
 	b.WriteString(sqlval.QuoteTable(t.Schema, t.Name))
-	b.WriteString(chunkIndexHint(t, key))
+	b.WriteString(chunk.IndexHint(t, key))
 	b.WriteString(" WHERE ")
 	b.WriteString(cond)
 	if where != "" {
@@ -119,6 +120,5 @@ func readChunkSQL(t *schema.Table, sel string, key []string, where string, c cha
 
 // readErr wraps a failure of a read-side query on t.
 func readErr(t *schema.Table, what string, err error) error {
-	return myerr.DataPath(errs.CodeCopyRead, fmt.Sprintf("%s from %s.%s", what, t.Schema, t.Name),
-		"Check the source database is reachable and the table readable; the step retries transient failures.", err)
+	return myerr.CopyRead(t.Schema, t.Name, what, err)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/chunk"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
@@ -148,7 +149,7 @@ func splitRange(ctx context.Context, q querier, req endpoint.ReadRequest, every 
 		}
 		k := make(change.Key, len(vals))
 		for i, v := range vals {
-			k[i] = chunkNormalizeKey(cols[i], v)
+			k[i] = chunk.NormalizeKey(cols[i], v)
 		}
 		if req.Chunk.Upper != nil && keyEqual(k, req.Chunk.Upper) {
 			return out, nil

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"weak"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/load"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
@@ -42,8 +41,8 @@ func (e *Endpoint) WriteRows(ctx context.Context, req endpoint.WriteRequest) (in
 	}
 	st := e.writeState()
 	if !st.noLoad.Load() {
-		n, err := e.loadRows(ctx, req)
-		if !errors.Is(err, errLoadRefused) {
+		n, err := load.Rows(ctx, e.db, req)
+		if !errors.Is(err, load.ErrRefused) {
 			return n, err
 		}
 		st.noLoad.Store(true)
@@ -162,37 +161,21 @@ func (e *Endpoint) writeStatements(ctx context.Context, req endpoint.WriteReques
 	return total, nil
 }
 
-// writeState returns the endpoint's write-path state, creating it on first use.
-func (e *Endpoint) writeState() *writePacket {
-	k := weak.Make(e)
-	v, loaded := writePackets.Load(k)
-	if !loaded {
-		v, loaded = writePackets.LoadOrStore(k, &writePacket{})
-		if !loaded {
-			runtime.AddCleanup(e, func(k weak.Pointer[Endpoint]) { writePackets.Delete(k) }, k)
-		}
-	}
-	return v.(*writePacket)
-}
+// writeState returns the endpoint's write-path state.
+func (e *Endpoint) writeState() *writePacket { return &e.write }
 
 func writeErr(t *schema.Table, what string, err error) error {
-	return myerr.DataPath(errs.CodeCopyWrite, fmt.Sprintf("%s into %s.%s", what, t.Schema, t.Name),
-		"Check the target is reachable and accepts the values (column types, sql_mode); the step retries transient failures.", err)
+	return myerr.CopyWrite(t.Schema, t.Name, what, err)
 }
 
-// writePacket is one endpoint's write-path state: its cached max_allowed_packet and
-// whether LOAD DATA LOCAL was refused.
+// writePacket is one endpoint's write-path state (the Endpoint's write field): its cached
+// max_allowed_packet and whether LOAD DATA LOCAL was refused. The zero value is ready.
 type writePacket struct {
 	mu         sync.Mutex
 	n          int
 	noLoad     atomic.Bool
 	loadProbed atomic.Bool // an empty LOAD DATA LOCAL succeeded (WriteEncoding)
 }
-
-// writePackets maps weak.Pointer[Endpoint] → *writePacket. Keys are weak and removed by a
-// cleanup when the Endpoint is collected, so the cache never keeps a closed pool alive;
-// Endpoint itself cannot carry the field (its definition lives in mysql.go).
-var writePackets sync.Map
 
 // writeMaxPacket returns the server's max_allowed_packet, read once per endpoint (a failed
 // read is not cached).

@@ -2,18 +2,18 @@ package ddl
 
 import (
 	"strings"
-	"sync"
 
 	"vitess.io/vitess/go/vt/sqlparser"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlparse"
 )
 
 // ddlAlterKinds returns the OMS DDL kinds of an ALTER TABLE, one per clause: from the
 // vitess AST when it parses the statement, else from the leading keywords of each
 // top-level clause in rest (the tokens after the table name).
 func ddlAlterKinds(q string, rest []ddlTok) []string {
-	if p, err := parser(); err == nil {
+	if p, err := sqlparse.Parser(); err == nil {
 		if stmt, err := p.ParseStrictDDL(q); err == nil {
 			if at, ok := stmt.(*sqlparser.AlterTable); ok {
 				return ddlVitessAlterKinds(at)
@@ -189,7 +189,7 @@ func ddlClauseKind(c []ddlTok) string {
 // It returns the tables it found (view first) and ok=false when vitess cannot parse the
 // statement or a name is not selected.
 func ddlRenderView(q, def string, mapName func(schema, table string) (endpoint.TableName, bool)) (string, []endpoint.TableName, bool) {
-	p, err := parser()
+	p, err := sqlparse.Parser()
 	if err != nil {
 		return "", nil, false
 	}
@@ -241,8 +241,3 @@ func ddlRenderView(q, def string, mapName func(schema, table string) (endpoint.T
 	}
 	return sqlparser.CanonicalString(stmt), tables, true
 }
-
-// parser returns the shared, immutable vitess SQL parser.
-var parser = sync.OnceValues(func() (*sqlparser.Parser, error) {
-	return sqlparser.New(sqlparser.Options{MySQLServerVersion: "8.0.30"})
-})

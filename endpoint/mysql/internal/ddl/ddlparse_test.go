@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlparse"
 )
 
 // ddlTestMap maps src tables to dst_<schema>.<name>_x; schema "other" and table "unsel"
@@ -114,7 +115,7 @@ func TestDDLKeywordKindsAgree(t *testing.T) {
 	} {
 		toks := ddlLex(q)
 		rest := toks[3:]
-		p, err := parser()
+		p, err := sqlparse.Parser()
 		if err != nil {
 			t.Fatal(err)
 		}

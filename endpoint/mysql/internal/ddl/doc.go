@@ -3,5 +3,5 @@
 // names for the target, so everything else stays byte for byte; it never fails and bounds
 // the statements it analyses. RenderCreateTable and IndexDef render CREATE TABLE and index
 // clauses from a schema.Table with every column attribute kept. It depends on packages
-// endpoint (DDLInfo, TableName), schema and sqlval only.
+// endpoint (DDLInfo, TableName), schema, sqlparse and sqlval only.
 package ddl

@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -35,6 +36,20 @@ func DataPath(code, msg, advice string, err error) error {
 		}
 	}
 	return errs.New(kind, code, msg, advice).Wrap(err)
+}
+
+// CopyRead is the error of a failed read from table schema.name (what names the read):
+// errs.CodeCopyRead, classified like DataPath.
+func CopyRead(schema, name, what string, err error) error {
+	return DataPath(errs.CodeCopyRead, fmt.Sprintf("%s from %s.%s", what, schema, name),
+		"Check the source database is reachable and the table readable; the step retries transient failures.", err)
+}
+
+// CopyWrite is the error of a failed write into table schema.name (what names the write):
+// errs.CodeCopyWrite, classified like DataPath.
+func CopyWrite(schema, name, what string, err error) error {
+	return DataPath(errs.CodeCopyWrite, fmt.Sprintf("%s into %s.%s", what, schema, name),
+		"Check the target is reachable and accepts the values (column types, sql_mode); the step retries transient failures.", err)
 }
 
 // ConnKind classifies a driver error: lost connections are retryable (KindUnavailable),

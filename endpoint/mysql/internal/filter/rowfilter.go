@@ -1,4 +1,4 @@
-package mysql
+package filter
 
 import (
 	"encoding/hex"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/sqlparse"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
 )
@@ -60,18 +61,10 @@ const rfAdvice = "Incremental sync evaluates row filters in godwit and accepts o
 	"date/time and utf8mb4 string columns; compare strings under a binary collation (name COLLATE utf8mb4_bin = 'x'). " +
 	"Rewrite the filter, or run the project without enableIncrTransfer. See README.md, \"Row filters\"."
 
-var _ endpoint.RowFilterCompiler = (*Endpoint)(nil)
-
-// CompileRowFilter implements endpoint.RowFilterCompiler: where (validated as by
-// RenderFilter) compiled over t's columns into a predicate evaluated in Go with the server's
-// semantics. Filters outside the supported subset (see the package comment above
-// CompileRowFilter's file) fail with CodeBadFilter, KindInvalid, naming the table and the
-// construct.
-func (e *Endpoint) CompileRowFilter(t *schema.Table, where string) (endpoint.RowFilter, error) {
-	return CompileRowFilter(t, where)
-}
-
-// CompileRowFilter is Endpoint.CompileRowFilter without an endpoint.
+// CompileRowFilter compiles where (validated as by ValidateWhere over t's columns) into a
+// predicate evaluated in Go with the server's semantics (see the comment at the top of this
+// file). Filters outside the supported subset fail with CodeBadFilter, KindInvalid, naming
+// the table and the construct. An empty where yields a nil filter and nil.
 func CompileRowFilter(t *schema.Table, where string) (endpoint.RowFilter, error) {
 	expr, rendered, err := rfParse(t.ColumnNames(), where)
 	if err != nil {
@@ -114,7 +107,7 @@ func rfParse(cols []string, where string) (sqlparser.Expr, string, error) {
 	if err != nil || rendered == "" {
 		return nil, "", err
 	}
-	p, err := filterParser()
+	p, err := sqlparse.Parser()
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,7 +1,8 @@
-package mysql
+package load
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/schema"
@@ -34,16 +36,16 @@ import (
 //   - text and binary bytes → raw bytes with \0 \t \n \r \\ \Z escaped; the statement says
 //     CHARACTER SET utf8mb4 (the connection charset the source text arrived in), which the
 //     server converts to each text column's charset and never applies to binary columns,
-//     or binary when every text column is utf8mb4 itself (loadCharset)
+//     or binary when every text column is utf8mb4 itself (Charset)
 //   - BIT → the unsigned integer, loaded into a user variable and assigned with
 //     SET col = CAST(@v AS UNSIGNED), the documented way to load BIT values.
 
 // loadReaderSeq numbers reader-handler registrations (names are process-global).
 var loadReaderSeq atomic.Uint64
 
-// errLoadRefused says the server (or the client library) refuses LOAD DATA LOCAL; the caller
+// ErrRefused says the server (or the client library) refuses LOAD DATA LOCAL; the caller
 // falls back to multi-row statements for good.
-var errLoadRefused = errors.New("LOAD DATA LOCAL INFILE is refused")
+var ErrRefused = errors.New("LOAD DATA LOCAL INFILE is refused")
 
 // loadRefusedNumbers are the server errors that mean "LOAD DATA LOCAL is not allowed here":
 // 1148 ER_NOT_ALLOWED_COMMAND (MariaDB/MySQL with local_infile=OFF), 3948 (MySQL 8:
@@ -51,8 +53,8 @@ var errLoadRefused = errors.New("LOAD DATA LOCAL INFILE is refused")
 // 1235 ER_NOT_SUPPORTED_YET (some MySQL-compatible servers).
 var loadRefusedNumbers = map[uint16]bool{1148: true, 3948: true, 4166: true, 1235: true}
 
-// loadPlan is the statement and per-column encoding of one WriteRequest.
-type loadPlan struct {
+// Plan is the statement and per-column encoding of one WriteRequest.
+type Plan struct {
 	kinds []sqlval.Kind
 	keep  []bool // false for generated columns (computed by the target)
 	year  []bool // YEAR columns: 0 must be sent as "0000" (text "0" loads as 2000)
@@ -62,10 +64,10 @@ type loadPlan struct {
 	columns []string      // req.Columns, for errors
 }
 
-// loadPlanFor validates req's columns against the target table and builds the statement.
-func loadPlanFor(req endpoint.WriteRequest) (*loadPlan, error) {
+// PlanFor validates req's columns against the target table and builds the statement.
+func PlanFor(req endpoint.WriteRequest) (*Plan, error) {
 	t := req.Table
-	p := &loadPlan{kinds: make([]sqlval.Kind, len(req.Columns)), keep: make([]bool, len(req.Columns)),
+	p := &Plan{kinds: make([]sqlval.Kind, len(req.Columns)), keep: make([]bool, len(req.Columns)),
 		year: make([]bool, len(req.Columns)), table: t, columns: req.Columns}
 	var cols, sets []string
 	for i, n := range req.Columns {
@@ -98,7 +100,7 @@ func loadPlanFor(req endpoint.WriteRequest) (*loadPlan, error) {
 	b.WriteString("INTO TABLE ")
 	b.WriteString(strings.ReplaceAll(sqlval.QuoteTable(t.Schema, t.Name), "%", "%%"))
 	b.WriteString(" CHARACTER SET ")
-	b.WriteString(loadCharset(t, req.Columns))
+	b.WriteString(Charset(t, req.Columns))
 	b.WriteString(" FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (")
 	b.WriteString(strings.ReplaceAll(strings.Join(cols, ", "), "%", "%%"))
 	b.WriteString(")")
@@ -110,13 +112,13 @@ func loadPlanFor(req endpoint.WriteRequest) (*loadPlan, error) {
 	return p, nil
 }
 
-// loadCharset is the CHARACTER SET of the LOAD DATA text. Text arrives in utf8mb4 (the
+// Charset is the CHARACTER SET of the LOAD DATA text. Text arrives in utf8mb4 (the
 // connection charset). When every loaded text column stores utf8mb4 itself, the bytes are
 // already what the column stores, and "binary" lets the server store them without a
 // conversion pass (measured: about a tenth less server CPU per row); otherwise utf8mb4, so
 // the server converts to each column's charset. JSON columns (MySQL 8 refuses binary
 // strings for them) keep utf8mb4.
-func loadCharset(t *schema.Table, columns []string) string {
+func Charset(t *schema.Table, columns []string) string {
 	for _, n := range columns {
 		c := t.Column(n)
 		if c == nil || c.Generated != "" || sqlval.KindOf(c) != sqlval.Text {
@@ -137,7 +139,7 @@ func loadCharset(t *schema.Table, columns []string) string {
 // validate checks every value of rows before anything is sent: once LOAD DATA streams,
 // a failure can no longer abort the statement (the driver ends the stream and the server
 // keeps what it received), so the stream itself must not be able to fail.
-func (p *loadPlan) validate(t *schema.Table, columns []string, rows []change.Row) error {
+func (p *Plan) validate(t *schema.Table, columns []string, rows []change.Row) error {
 	var scratch []byte
 	for ri, row := range rows {
 		if len(row) != len(p.kinds) {
@@ -179,7 +181,7 @@ var loadEscape = [256]byte{0: '0', '\t': 't', '\n': 'n', '\r': 'r', '\\': '\\', 
 // (fields streamed straight into the driver's packet buffer), so a batch is never held
 // twice in memory. Rows must have passed validate.
 type loadStream struct {
-	p     *loadPlan
+	p     *Plan
 	rows  []change.Row
 	ri    int    // current row
 	ci    int    // next column of the current row
@@ -189,7 +191,7 @@ type loadStream struct {
 	n     int64  // bytes produced
 }
 
-func newLoadStream(p *loadPlan, rows []change.Row) *loadStream {
+func newLoadStream(p *Plan, rows []change.Row) *loadStream {
 	return &loadStream{p: p, rows: rows, first: true}
 }
 
@@ -279,7 +281,7 @@ func (s *loadStream) next() bool {
 
 // rawField returns the bytes of v to be sent escaped (text and binary values of columns
 // that are not BIT), or false when v is encoded by appendScalar.
-func (p *loadPlan) rawField(i int, v any) ([]byte, bool) {
+func (p *Plan) rawField(i int, v any) ([]byte, bool) {
 	if p.kinds[i] == sqlval.Bit {
 		return nil, false
 	}
@@ -297,7 +299,7 @@ func (p *loadPlan) rawField(i int, v any) ([]byte, bool) {
 
 // appendScalar appends the field text of a value rawField does not take: NULL, numbers,
 // BIT values, YEAR 0.
-func (p *loadPlan) appendScalar(b []byte, i int, v any) ([]byte, error) {
+func (p *Plan) appendScalar(b []byte, i int, v any) ([]byte, error) {
 	if p.year[i] && isZeroInt(v) {
 		return append(b, "0000"...), nil
 	}
@@ -305,7 +307,7 @@ func (p *loadPlan) appendScalar(b []byte, i int, v any) ([]byte, error) {
 }
 
 // appendRow appends row as one LOAD DATA line (fields of generated columns left out).
-func (p *loadPlan) appendRow(b []byte, row []any) ([]byte, error) {
+func (p *Plan) appendRow(b []byte, row []any) ([]byte, error) {
 	if len(row) != len(p.kinds) {
 		return b, errs.New(errs.KindInternal, errs.CodeCopyWrite,
 			fmt.Sprintf("a row for %s.%s has %d values for %d columns", p.table.Schema, p.table.Name, len(row), len(p.kinds)),
@@ -386,10 +388,10 @@ func loadAppendBytes(b []byte, k sqlval.Kind, v []byte) ([]byte, error) {
 	return loadEscapeAppend(b, v), nil
 }
 
-// loadRows writes req with one LOAD DATA LOCAL statement. It returns the bytes streamed, or
-// an error wrapping errLoadRefused when the server does not allow LOAD DATA LOCAL.
-func (e *Endpoint) loadRows(ctx context.Context, req endpoint.WriteRequest) (int64, error) {
-	p, err := loadPlanFor(req)
+// Rows writes req with one LOAD DATA LOCAL statement. It returns the bytes streamed, or
+// an error wrapping ErrRefused when the server does not allow LOAD DATA LOCAL.
+func Rows(ctx context.Context, db *sql.DB, req endpoint.WriteRequest) (int64, error) {
+	p, err := PlanFor(req)
 	if err != nil {
 		return 0, err
 	}
@@ -397,23 +399,23 @@ func (e *Endpoint) loadRows(ctx context.Context, req endpoint.WriteRequest) (int
 		return 0, err
 	}
 	st := newLoadStream(p, req.Rows)
-	if err := e.execLoad(ctx, req, p, st); err != nil {
+	if err := exec(ctx, db, req, p, st); err != nil {
 		return 0, err
 	}
 	return st.n, nil
 }
 
-// execLoad runs p's LOAD DATA statement reading r, mapping a refusal to errLoadRefused.
-func (e *Endpoint) execLoad(ctx context.Context, req endpoint.WriteRequest, p *loadPlan, r io.Reader) error {
+// exec runs p's LOAD DATA statement reading r, mapping a refusal to ErrRefused.
+func exec(ctx context.Context, db *sql.DB, req endpoint.WriteRequest, p *Plan, r io.Reader) error {
 	name := "godwit-" + strconv.FormatUint(loadReaderSeq.Add(1), 10)
 	gomysql.RegisterReaderHandler(name, func() io.Reader { return r })
 	defer gomysql.DeregisterReaderHandler(name)
-	if _, err := e.db.ExecContext(ctx, fmt.Sprintf(p.stmt, "Reader::"+name)); err != nil {
+	if _, err := db.ExecContext(ctx, fmt.Sprintf(p.stmt, "Reader::"+name)); err != nil {
 		var me *gomysql.MySQLError
 		if errors.As(err, &me) && loadRefusedNumbers[me.Number] {
-			return fmt.Errorf("%w: %v", errLoadRefused, err)
+			return fmt.Errorf("%w: %v", ErrRefused, err)
 		}
-		return writeErr(req.Table, "cannot load rows", err)
+		return myerr.CopyWrite(req.Table.Schema, req.Table.Name, "cannot load rows", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package mysql
+package chunk
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/godwit/godwit/change"
+	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/schema"
 )
@@ -20,9 +21,9 @@ const (
 	// chunkSampleMinRows: tables estimated below this many rows are walked (reading them
 	// once is cheap, and the walk gives exact chunk sizes).
 	chunkSampleMinRows = 50000
-	// chunkSampleMax caps the distinct keys sampled per table (and, doubled, the probe
+	// SampleMax caps the distinct keys sampled per table (and, doubled, the probe
 	// queries), so a huge table costs a bounded number of index dives.
-	chunkSampleMax = 4096
+	SampleMax = 4096
 	// chunkSampleGrain: gaps between samples are split until each is estimated to hold
 	// at most rows/chunkSampleGrain rows, so bounds land within about that of their target.
 	chunkSampleGrain = 2
@@ -50,15 +51,15 @@ func (h *chunkGapHeap) Pop() any {
 	return g
 }
 
-// chunkSampleConf tunes chunkSample: PlanChunks caps samples at chunkSampleMax, tests vary it.
-type chunkSampleConf struct {
-	maxSamples int  // distinct keys sampled at most; probe queries at most twice as many
-	noExplain  bool // never ask the optimizer, as if it gave no usable estimates
+// SampleConf tunes Sample: PlanChunks caps samples at SampleMax, tests vary it.
+type SampleConf struct {
+	MaxSamples int  // distinct keys sampled at most; probe queries at most twice as many
+	NoExplain  bool // never ask the optimizer, as if it gave no usable estimates
 }
 
 // chunkSampler holds the per-table state of one sampled plan.
 type chunkSampler struct {
-	e      *Endpoint
+	p      *Planner
 	t      *schema.Table
 	key    []string
 	cols   []*schema.Column
@@ -66,7 +67,7 @@ type chunkSampler struct {
 	from   string       // " FROM t FORCE INDEX (…)"
 	asc    string       // key columns in index order
 	desc   string       // key columns, each DESC
-	conf   chunkSampleConf
+	conf   SampleConf
 	probes int // probe queries run
 }
 
@@ -79,12 +80,12 @@ const (
 	splitLast                  // at the last key below hi: (r, hi] holds hi alone
 )
 
-// chunkSample plans t's chunks from sampled keys; see PlanChunks for the method and the
+// Sample plans t's chunks from sampled keys; see PlanChunks for the method and the
 // contract. It never evaluates a filter: bounds are existing keys of the whole table, and
 // chunk sizes count the whole table's rows. ok is false when the first key column's type
 // cannot be interpolated (the caller walks).
-func (e *Endpoint) chunkSample(ctx context.Context, t *schema.Table, key []string, cols []*schema.Column, rows int, conf chunkSampleConf) (plan []change.Chunk, ok bool, err error) {
-	s := &chunkSampler{e: e, t: t, key: key, cols: cols, conf: conf, axes: make([]*chunkAxis, len(cols))}
+func (p *Planner) Sample(ctx context.Context, t *schema.Table, key []string, cols []*schema.Column, rows int, conf SampleConf) (plan []change.Chunk, ok bool, err error) {
+	s := &chunkSampler{p: p, t: t, key: key, cols: cols, conf: conf, axes: make([]*chunkAxis, len(cols))}
 	for i, c := range cols {
 		s.axes[i] = chunkAxisOf(c)
 	}
@@ -97,7 +98,7 @@ func (e *Endpoint) chunkSample(ctx context.Context, t *schema.Table, key []strin
 		desc[i] = asc[i] + " DESC"
 	}
 	s.asc, s.desc = strings.Join(asc, ", "), strings.Join(desc, ", ")
-	s.from = " FROM " + sqlval.QuoteTable(t.Schema, t.Name) + chunkIndexHint(t, key)
+	s.from = " FROM " + sqlval.QuoteTable(t.Schema, t.Name) + IndexHint(t, key)
 
 	first, err := s.query(ctx, "1=?", []any{1}, false)
 	if err != nil {
@@ -119,7 +120,7 @@ func (e *Endpoint) chunkSample(ctx context.Context, t *schema.Table, key []strin
 	// Estimates are scaled (chunkScale) by what they add up to against the table's count.
 	sum, scale := head.est, 1.0
 	grain := max(float64(rows)/chunkSampleGrain, 1)
-	for samples := 2; open.Len() > 0 && samples < conf.maxSamples && s.probes < 2*conf.maxSamples; {
+	for samples := 2; open.Len() > 0 && samples < conf.MaxSamples && s.probes < 2*conf.MaxSamples; {
 		if err := ctx.Err(); err != nil {
 			return nil, false, err
 		}
@@ -258,16 +259,16 @@ func (s *chunkSampler) query(ctx context.Context, where string, args []any, desc
 		ptrs[i] = &vals[i]
 	}
 	q := "SELECT " + s.asc + s.from + " WHERE " + where + " ORDER BY " + order + " LIMIT 1"
-	err := s.e.db.QueryRowContext(ctx, q, args...).Scan(ptrs...)
+	err := s.p.db.QueryRowContext(ctx, q, args...).Scan(ptrs...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, readErr(s.t, "cannot sample chunk bounds", err)
+		return nil, myerr.CopyRead(s.t.Schema, s.t.Name, "cannot sample chunk bounds", err)
 	}
 	k := make(change.Key, len(vals))
 	for i, v := range vals {
-		k[i] = chunkNormalizeKey(s.cols[i], v)
+		k[i] = NormalizeKey(s.cols[i], v)
 	}
 	return k, nil
 }
@@ -277,11 +278,11 @@ func (s *chunkSampler) query(ctx context.Context, where string, args []any, desc
 // the range spans a few pages, extrapolated — and capped at half the table — beyond). When
 // the server gives no usable number (another engine or flavour), it returns fallback.
 func (s *chunkSampler) estimate(ctx context.Context, lo, hi change.Key, fallback float64) (float64, error) {
-	if s.conf.noExplain {
+	if s.conf.NoExplain {
 		return fallback, nil
 	}
 	cond, args := KeyRangeWhere(s.key, change.Chunk{Lower: lo, Upper: hi})
-	rows, err := s.e.db.QueryContext(ctx, "EXPLAIN SELECT 1"+s.from+" WHERE "+cond, args...)
+	rows, err := s.p.db.QueryContext(ctx, "EXPLAIN SELECT 1"+s.from+" WHERE "+cond, args...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
