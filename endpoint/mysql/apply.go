@@ -8,18 +8,14 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
-	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/apply"
 	"github.com/godwit/godwit/endpoint/mysql/internal/myerr"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/schema"
 )
 
 var _ endpoint.ChangeApplier = (*Endpoint)(nil)
-
-// applyStmtBytes caps one rendered statement; far below any max_allowed_packet default.
-const applyStmtBytes = 1 << 20
 
 // checkpointTable is the name of godwit's checkpoint table inside the checkpoint schema.
 const checkpointTable = "checkpoint"
@@ -39,25 +35,25 @@ func (e *Endpoint) LoadCheckpoints(ctx context.Context, schemaName, stream strin
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='godwit incremental apply checkpoints; one row per apply worker'`,
 	} {
 		if _, err := e.db.ExecContext(ctx, q); err != nil {
-			return nil, applyErr("creating the checkpoint table", err)
+			return nil, apply.Err("creating the checkpoint table", err)
 		}
 	}
 	rows, err := e.db.QueryContext(ctx, "SELECT worker, seq, pos, ts FROM "+sqlval.QuoteTable(schemaName, checkpointTable)+
 		" WHERE stream = ? ORDER BY worker", stream)
 	if err != nil {
-		return nil, applyErr("reading checkpoints", err)
+		return nil, apply.Err("reading checkpoints", err)
 	}
 	defer rows.Close()
 	var out []endpoint.Checkpoint
 	for rows.Next() {
 		var c endpoint.Checkpoint
 		if err := rows.Scan(&c.Worker, &c.Seq, &c.Pos, &c.Time); err != nil {
-			return nil, applyErr("reading checkpoints", err)
+			return nil, apply.Err("reading checkpoints", err)
 		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, applyErr("reading checkpoints", err)
+		return nil, apply.Err("reading checkpoints", err)
 	}
 	return out, nil
 }
@@ -69,7 +65,7 @@ func (e *Endpoint) SaveCheckpoints(ctx context.Context, schemaName, stream strin
 	}
 	q := checkpointUpsert(schemaName, stream, cps...)
 	if _, err := e.db.ExecContext(ctx, q); err != nil {
-		return applyErr("saving checkpoints", err)
+		return apply.Err("saving checkpoints", err)
 	}
 	return nil
 }
@@ -82,7 +78,7 @@ func (e *Endpoint) DropCheckpoints(ctx context.Context, schemaName, stream strin
 		return nil
 	}
 	if err != nil {
-		return applyErr("dropping checkpoints", err)
+		return apply.Err("dropping checkpoints", err)
 	}
 	return nil
 }
@@ -108,30 +104,30 @@ func (e *Endpoint) Apply(ctx context.Context, b *endpoint.ApplyBatch) (endpoint.
 	var res endpoint.ApplyResult
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
-		return res, applyErr("connecting", err)
+		return res, apply.Err("connecting", err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "SET SESSION foreign_key_checks = 0"); err != nil {
-		return res, applyErr("preparing the session", err)
+		return res, apply.Err("preparing the session", err)
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return res, applyErr("beginning a transaction", err)
+		return res, apply.Err("beginning a transaction", err)
 	}
 	defer tx.Rollback()
 	if b.Safe || b.Policy == "overwrite" || b.Policy == "" {
-		err = applyUpserts(ctx, tx, b.Changes)
+		err = apply.Upserts(ctx, tx, b.Changes)
 	} else {
-		res.Conflicts, err = applyStrict(ctx, tx, b.Changes, b.Policy)
+		res.Conflicts, err = apply.Strict(ctx, tx, b.Changes, b.Policy)
 	}
 	if err != nil {
 		return res, err
 	}
 	if _, err := tx.ExecContext(ctx, checkpointUpsert(b.Schema, b.Stream, b.CP)); err != nil {
-		return res, applyErr("saving the checkpoint", err)
+		return res, apply.Err("saving the checkpoint", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return res, applyErr("committing", err)
+		return res, apply.Err("committing", err)
 	}
 	return res, nil
 }
@@ -162,57 +158,9 @@ func (e *Endpoint) ExecDDL(ctx context.Context, stmt string) error {
 	return nil
 }
 
-// applyErr classifies an apply failure with the data path's rules (myerr.DataPath): connection
-// losses, deadlocks and lock timeouts are KindUnavailable and retried by the caller.
-func applyErr(what string, err error) error {
-	var ee *errs.Error
-	if errors.As(err, &ee) {
-		return err
-	}
-	return myerr.DataPath(errs.CodeIncrApply, "target: "+what+": "+err.Error(),
-		"Check the target table matches the source (columns, types, constraints); transient failures are retried.", err)
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-// colKinds returns the literal kinds of cols in t (unknown columns render as text).
-func colKinds(t *schema.Table, cols []string) []sqlval.Kind {
-	out := make([]sqlval.Kind, len(cols))
-	for i, c := range cols {
-		out[i] = sqlval.KindOf(t.Column(c))
-	}
-	return out
-}
-
-// rowKey is the key values of a change's row image, for compaction.
-func keyIndexes(cols, key []string) []int {
-	idx := make([]int, len(key))
-	for i, k := range key {
-		idx[i] = -1
-		for j, c := range cols {
-			if strings.EqualFold(c, k) {
-				idx[i] = j
-				break
-			}
-		}
-	}
-	return idx
-}
-
-var errNoKeyCol = errors.New("a key column is missing from the change")
-
-func keyOf(r change.Row, idx []int) (change.Key, error) {
-	k := make(change.Key, len(idx))
-	for i, j := range idx {
-		if j < 0 || j >= len(r) {
-			return nil, errNoKeyCol
-		}
-		k[i] = r[j]
-	}
-	return k, nil
 }

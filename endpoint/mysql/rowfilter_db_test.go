@@ -14,6 +14,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/endpoint"
+	"github.com/godwit/godwit/endpoint/mysql/internal/apply"
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/sampledb"
@@ -249,7 +250,7 @@ func rfDiffOne(t *testing.T, ctx context.Context, ep *Endpoint, tbl *schema.Tabl
 			goKeys = append(goKeys, rfRowKey(ev.Columns, key, ev.After))
 		}
 	}
-	q := "SELECT " + quoteCols(key) + " FROM " + sqlval.QuoteTable(tbl.Schema, tbl.Name) + " WHERE " + rendered
+	q := "SELECT " + apply.QuoteCols(key) + " FROM " + sqlval.QuoteTable(tbl.Schema, tbl.Name) + " WHERE " + rendered
 	srvKeys, srvErr := rfServerKeys(ctx, ep.db, q, len(key))
 	switch {
 	case srvErr != nil && goErr != nil:

@@ -1,4 +1,11 @@
-package mysql
+// Package apply renders and runs a batch of row changes inside the caller's target
+// transaction (MySQL family): Upserts applies them idempotently — per table and key only the
+// last change counts, deletes-if-exist then REPLACE of the final images, tables without a key
+// change by change — and Strict applies them as plain statements under a conflict policy
+// (ignore counts conflicts, stop fails on the first). Neither commits: the caller commits the
+// batch together with its checkpoint. Errors are classified by Err (myerr.DataPath: lost
+// connections, deadlocks and lock timeouts are retryable). No package state.
+package apply
 
 import (
 	"context"
@@ -18,6 +25,9 @@ import (
 	"github.com/godwit/godwit/schema"
 )
 
+// applyStmtBytes caps one rendered statement; far below any max_allowed_packet default.
+const applyStmtBytes = 1 << 20
+
 // upsertGroup collects the compacted changes of one table within a batch: for every key
 // only the last change matters in idempotent mode (its after-image, or its absence).
 type upsertGroup struct {
@@ -36,11 +46,11 @@ type upsertEntry struct {
 	row change.Row // after-image when !del
 }
 
-// applyUpserts applies changes idempotently: per table and key the last change wins;
+// Upserts applies changes idempotently: per table and key the last change wins;
 // deletes (delete-if-exists) run before upserts (REPLACE), which is correct because the
 // final images of a batch are rows that coexist on the source. Tables without a key get
 // their changes applied one by one, in order.
-func applyUpserts(ctx context.Context, tx *sql.Tx, changes []endpoint.RowChange) error {
+func Upserts(ctx context.Context, tx *sql.Tx, changes []endpoint.RowChange) error {
 	var groups []*upsertGroup
 	byTable := map[string]*upsertGroup{}
 	for i := range changes {
@@ -133,7 +143,7 @@ func (g *upsertGroup) flush(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, string(b))
 		b, n = b[:0], 0
 		if err != nil {
-			return applyErr("deleting rows of "+tbl, err)
+			return Err("deleting rows of "+tbl, err)
 		}
 		return nil
 	}
@@ -170,7 +180,7 @@ func (g *upsertGroup) flush(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	// Then upserts.
-	head := "REPLACE INTO " + tbl + " (" + quoteCols(g.cols) + ") VALUES "
+	head := "REPLACE INTO " + tbl + " (" + QuoteCols(g.cols) + ") VALUES "
 	runReplace := func() error {
 		if n == 0 {
 			return nil
@@ -178,7 +188,7 @@ func (g *upsertGroup) flush(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, string(b))
 		b, n = b[:0], 0
 		if err != nil {
-			return applyErr("upserting rows of "+tbl, err)
+			return Err("upserting rows of "+tbl, err)
 		}
 		return nil
 	}
@@ -206,9 +216,9 @@ func (g *upsertGroup) flush(ctx context.Context, tx *sql.Tx) error {
 	return runReplace()
 }
 
-// applyStrict applies changes one statement each, detecting conflicts: policy "ignore"
+// Strict applies changes one statement each, detecting conflicts: policy "ignore"
 // skips a conflicting change, "stop" fails the batch with CodeIncrConflict.
-func applyStrict(ctx context.Context, tx *sql.Tx, changes []endpoint.RowChange, policy string) (int, error) {
+func Strict(ctx context.Context, tx *sql.Tx, changes []endpoint.RowChange, policy string) (int, error) {
 	conflicts := 0
 	for i := range changes {
 		c, err := applyOne(ctx, tx, &changes[i], policy)
@@ -234,7 +244,7 @@ func applyOne(ctx context.Context, tx *sql.Tx, c *endpoint.RowChange, policy str
 		if policy == "ignore" {
 			verb = "INSERT IGNORE INTO "
 		}
-		b = append(b, verb+tbl+" ("+quoteCols(c.Cols)+") VALUES "...)
+		b = append(b, verb+tbl+" ("+QuoteCols(c.Cols)+") VALUES "...)
 		if b, err = appendTuple(b, c.After, kinds); err != nil {
 			return 0, changeErr(c, err)
 		}
@@ -385,7 +395,7 @@ func appendTuple(b []byte, r change.Row, kinds []sqlval.Kind) ([]byte, error) {
 	return append(b, ')'), nil
 }
 
-func quoteCols(cols []string) string {
+func QuoteCols(cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
 		q[i] = sqlval.QuoteIdent(c)
@@ -437,7 +447,7 @@ func stmtErr(c *endpoint.RowChange, err error) error {
 	if err == nil {
 		return nil
 	}
-	return applyErr(fmt.Sprintf("applying a %s change of %s.%s", c.Op, c.Table.Schema, c.Table.Name), err)
+	return Err(fmt.Sprintf("applying a %s change of %s.%s", c.Op, c.Table.Schema, c.Table.Name), err)
 }
 
 func conflictErr(c *endpoint.RowChange, what string) error {
