@@ -42,21 +42,14 @@ func (e *Endpoint) RenameViewRefs(def string, table func(db, name string) (strin
 	return b.String()
 }
 
-// readQuoted reads a backquoted identifier at the start of s; returns it and its length.
+// readQuotedIdent reads the backquoted identifier at the start of s (pcIdent's rules) and
+// returns it and its length; an unterminated one takes the rest of s.
 func readQuotedIdent(s string) (string, int) {
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] == '`' {
-			if i+1 < len(s) && s[i+1] == '`' {
-				b.WriteByte('`')
-				i++
-				continue
-			}
-			return b.String(), i + 1
-		}
-		b.WriteByte(s[i])
+	id, rest, ok := pcIdent(s)
+	if !ok {
+		return "", len(s)
 	}
-	return b.String(), len(s)
+	return id, len(s) - len(rest)
 }
 
 func quoteBT(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
