@@ -225,6 +225,12 @@ func CheckFilterSyntax(where string) error {
 	mu.RLock()
 	fs := filterSyntax
 	mu.RUnlock()
+	return firstAccepting(fs, where)
+}
+
+// firstAccepting returns nil when one of fs accepts where, else the first refusal (nil too
+// when fs is empty).
+func firstAccepting(fs []FilterSyntax, where string) error {
 	var first error
 	for _, f := range fs {
 		err := f(where)
@@ -284,19 +290,9 @@ func CheckRowFilterSyntax(where string) error {
 	mu.RLock()
 	fs := rowFilterSyntax
 	mu.RUnlock()
-	var first error
-	for _, f := range fs {
-		err := f(where)
-		if err == nil {
-			return nil
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	if first == nil {
+	if len(fs) == 0 {
 		return errs.New(errs.KindInvalid, errs.CodeBadFilter, "no endpoint can evaluate row filters for incremental sync",
 			"Remove the whereClause or run the project without enableIncrTransfer.")
 	}
-	return first
+	return firstAccepting(fs, where)
 }

@@ -263,9 +263,6 @@ func (e *Engine) transition(ctx context.Context, id, action string, from []model
 		if !statusIn(p.Status, from) {
 			return errs.IllegalState(id, action, string(p.Status), joinStatuses(from))
 		}
-		if busy { // unreachable while the run-exit contract holds (see launchLocked); kept as a guard
-			return errs.IllegalState(id, action, "still stopping", "not running")
-		}
 		p.Status, p.Desired = model.StatusRunning, model.StatusRunning
 		p.GmtModified = now
 		p.GmtFinish = nil

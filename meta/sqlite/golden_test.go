@@ -338,7 +338,7 @@ func TestOpenPreviousSchemaVersion(t *testing.T) {
 	}
 	srcs := prov.ListSources()
 	if len(srcs) < 2 {
-		t.Skip("only one migration: there is no previous schema version")
+		t.Fatalf("%d migration(s): the test needs a previous schema version to open", len(srcs))
 	}
 	prev, latest := srcs[len(srcs)-2].Version, srcs[len(srcs)-1].Version
 	if _, err := prov.UpTo(ctx, prev); err != nil {
