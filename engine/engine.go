@@ -435,7 +435,7 @@ func (e *Engine) launchLocked(id string, l meta.Lease) {
 		renewed := make(chan struct{})
 		go func() {
 			defer close(renewed)
-			e.renewLease(rctx, r)
+			e.renewLease(rctx, r.lease, func() { r.cancel(errLeaseLost) })
 		}()
 		res := e.runProject(ctx, id, r.store)
 		stopRenew()
@@ -456,13 +456,12 @@ func (e *Engine) launchLocked(id string, l meta.Lease) {
 	}()
 }
 
-// renewLease renews r's lease every e.renew until ctx ends; a lost lease cancels the run.
-// Other renewal errors are logged and retried at the next tick (the token, not the expiry,
-// protects the project's state).
-func (e *Engine) renewLease(ctx context.Context, r *run) {
+// renewLease renews l every e.renew until ctx ends; a lost lease calls lost (which cancels
+// the run or job holding it) and ends the renewal. Other renewal errors are logged and
+// retried at the next tick (the token, not the expiry, protects the project's state).
+func (e *Engine) renewLease(ctx context.Context, l meta.Lease, lost func()) {
 	t := time.NewTicker(e.renew)
 	defer t.Stop()
-	l := r.lease
 	for {
 		select {
 		case <-ctx.Done():
@@ -474,10 +473,10 @@ func (e *Engine) renewLease(ctx context.Context, r *run) {
 		case err == nil:
 			l = nl
 		case errs.As(err).Code == errs.CodeLeaseLost:
-			r.cancel(errLeaseLost)
+			lost()
 			return
 		case ctx.Err() == nil:
-			e.log.Warn("renewing the project's lease failed", "project", l.ProjectID, "err", err)
+			e.log.Warn("renewing a lease failed", "project", l.ProjectID, "lease", l.Name, "err", err)
 		}
 	}
 }

@@ -22,8 +22,12 @@ type LeaseStore interface {
 	// lease; an expired lease or one held by owner itself is taken over (its old token is then
 	// fenced out). Unknown projects return errs.ProjectNotFound.
 	AcquireLease(ctx context.Context, projectID, owner string, now time.Time, ttl time.Duration) (Lease, error)
-	// RenewLease extends l to now+ttl. It returns errs.CodeLeaseLost if l.Token is no longer
-	// the project's token (another owner took the lease over, or l was released).
+	// AcquireNamedLease is AcquireLease for one of the project's named leases (a standalone
+	// job's: JobLeaseName). Each name has its own holder and its own monotonic token, held
+	// independently of the project's run lease (name ""); the same rules apply.
+	AcquireNamedLease(ctx context.Context, projectID, name, owner string, now time.Time, ttl time.Duration) (Lease, error)
+	// RenewLease extends l (of any name) to now+ttl. It returns errs.CodeLeaseLost if l.Token
+	// is no longer the token of l's project and name (another owner took the lease over, or l was released).
 	RenewLease(ctx context.Context, l Lease, now time.Time, ttl time.Duration) (Lease, error)
 	// ReleaseLease gives up l so that any owner can acquire the project at once; releasing a
 	// lease that was lost already is not an error (it changes nothing).
@@ -32,7 +36,7 @@ type LeaseStore interface {
 	// holds it; the zero Lease when it was never acquired).
 	GetLease(ctx context.Context, projectID string) (Lease, error)
 	// Fenced returns a view of the store whose every write is conditional on l: the write
-	// transaction first checks that l.ProjectID's stored token is l.Token and fails with
+	// transaction first checks that the stored token of l's project and name is l.Token and fails with
 	// errs.CodeLeaseLost, writing nothing, otherwise; writes keyed by another project than
 	// l.ProjectID are refused the same way. Reads pass through. The view shares the store's
 	// connections: closing it is a no-op.
@@ -42,7 +46,12 @@ type LeaseStore interface {
 // Lease is one owner's hold on a project.
 type Lease struct {
 	ProjectID string
+	Name      string // "" for the project's run lease; JobLeaseName(kind) for a job's
 	Owner     string
 	Token     int64     // fencing token: monotonic per project
 	Expires   time.Time // zero when released
 }
+
+// JobLeaseName is the name of the lease that makes a kind of standalone job of a project
+// exclusive across nodes.
+func JobLeaseName(kind string) string { return "job:" + kind }

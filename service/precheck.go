@@ -41,12 +41,12 @@ func (s *Service) SubmitPrecheck(ctx context.Context, req PrecheckRequest) (stri
 	default:
 		return "", errs.Invalid("a precheck needs a projectId or a project body")
 	}
-	job, err := s.eng.ReserveJob(engine.JobPrecheck, req.ProjectID)
+	job, err := s.eng.ReserveJob(ctx, engine.JobPrecheck, req.ProjectID)
 	if err != nil {
 		return "", err
 	}
 	run := &PrecheckRun{ID: model.NewID("pc"), ProjectID: req.ProjectID, Status: PrecheckRunning, Items: []endpoint.CheckItem{}, Started: s.now().UTC()}
-	if err := s.savePrecheck(ctx, run); err != nil {
+	if err := s.savePrecheck(ctx, job.Store(), run); err != nil {
 		job.Abandon()
 		return "", err
 	}
@@ -61,22 +61,22 @@ func (s *Service) SubmitPrecheck(ctx context.Context, req PrecheckRequest) (stri
 		} else {
 			run.Status, run.Error = PrecheckFailed, errs.As(err).FullMessage()
 		}
-		if err := s.savePrecheck(context.WithoutCancel(jctx), run); err != nil {
+		if err := s.savePrecheck(context.WithoutCancel(jctx), job.Store(), run); err != nil {
 			s.log.Warn("saving precheck result failed", "precheck", run.ID, "err", err)
 		}
 		return err
 	})
 	if err != nil { // the engine closed meanwhile: the precheck never ran
 		run.Status, run.Error = PrecheckFailed, errs.As(err).FullMessage()
-		_ = s.savePrecheck(context.WithoutCancel(ctx), run)
+		_ = s.savePrecheck(context.WithoutCancel(ctx), s.store, run)
 		return "", err
 	}
 	return run.ID, nil
 }
 
-func (s *Service) savePrecheck(ctx context.Context, run *PrecheckRun) error {
+func (s *Service) savePrecheck(ctx context.Context, st meta.Store, run *PrecheckRun) error {
 	doc, _ := json.Marshal(run)
-	return s.store.PutObject(ctx, &meta.Object{Kind: meta.KindPrecheck, ID: run.ID, ProjectID: run.ProjectID, Doc: doc, GmtCreate: run.Started})
+	return st.PutObject(ctx, &meta.Object{Kind: meta.KindPrecheck, ID: run.ID, ProjectID: run.ProjectID, Doc: doc, GmtCreate: run.Started})
 }
 
 // runPrecheck runs TRANSFER_PRECHECK's checks (package precheck, the same the step runs)

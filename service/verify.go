@@ -123,7 +123,7 @@ func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyR
 	if err != nil {
 		return nil, err
 	}
-	job, err := s.eng.ReserveJob(engine.JobVerify, projectID)
+	job, err := s.eng.ReserveJob(ctx, engine.JobVerify, projectID)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyR
 	}
 	opt := verify.ProjectOptions(p)
 	opt.Log = s.log
-	v, err := verify.New(src, dst, s.store, opt)
+	v, err := verify.New(src, dst, job.Store(), opt) // the job's writes are fenced by its lease
 	if err != nil {
 		src.Close()
 		dst.Close()
@@ -183,7 +183,7 @@ func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyR
 	}
 	// Create the run now so that it is listed (and guarded) before the goroutine starts.
 	if !req.Resume {
-		if err := s.store.CreateVerifyRun(ctx, &meta.VerifyRun{ID: runID, ProjectID: projectID, Kind: kind,
+		if err := job.Store().CreateVerifyRun(ctx, &meta.VerifyRun{ID: runID, ProjectID: projectID, Kind: kind,
 			Status: meta.VerifyRunning, Tables: len(tables), Started: s.now().UTC()}); err != nil {
 			src.Close()
 			dst.Close()
@@ -196,7 +196,7 @@ func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyR
 		defer dst.Close()
 		_, err := v.Run(jctx, runID, projectID, kind, tables)
 		if err != nil && jctx.Err() != nil {
-			s.suspendVerifyRun(context.WithoutCancel(jctx), runID)
+			s.suspendVerifyRun(context.WithoutCancel(jctx), job.Store(), runID)
 		} else if err != nil {
 			s.log.Warn("verification run failed", "project", projectID, "run", runID, "err", err)
 		}
@@ -211,12 +211,12 @@ func (s *Service) StartVerify(ctx context.Context, projectID string, req VerifyR
 
 // suspendVerifyRun records a verification interrupted by shutdown as SUSPEND (resumable with
 // resume=true and fromRun=runID).
-func (s *Service) suspendVerifyRun(ctx context.Context, runID string) {
-	r, err := s.store.GetVerifyRun(ctx, runID)
+func (s *Service) suspendVerifyRun(ctx context.Context, st meta.Store, runID string) {
+	r, err := st.GetVerifyRun(ctx, runID)
 	if err == nil && r.Status == meta.VerifyRunning {
 		r.Status, r.Finished = meta.VerifyStopped, s.now().UTC()
 		r.Message = "interrupted: godwit shut down; resume with resume=true and fromRun=" + runID
-		err = s.store.UpdateVerifyRun(ctx, r)
+		err = st.UpdateVerifyRun(ctx, r)
 	}
 	if err != nil {
 		s.log.Warn("recording an interrupted verification failed", "run", runID, "err", err)

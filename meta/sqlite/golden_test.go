@@ -27,6 +27,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
 )
 
@@ -360,6 +361,12 @@ func TestOpenPreviousSchemaVersion(t *testing.T) {
 		want.ID, []byte(`{"pos":"mysql-bin.000003:4","time":1700000000}`)); err != nil {
 		t.Fatal(err)
 	}
+	// A project lease as version 30 (one lease per project) stored it: the upgrade keeps its
+	// holder and token, so fencing survives it.
+	if _, err := db.Exec(`INSERT INTO leases (project_id, owner, token, expires) VALUES (?, 'node-a', 41, ?)`,
+		want.ID, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -383,6 +390,15 @@ func TestOpenPreviousSchemaVersion(t *testing.T) {
 	}
 	if v, err := s.GetState(ctx, want.ID, "incr.p0"); err != nil || string(v) != `{"pos":"mysql-bin.000003:4","time":1700000000}` {
 		t.Fatalf("state after upgrade: %q, %v", v, err)
+	}
+	if l, err := s.GetLease(ctx, want.ID); err != nil || l.Owner != "node-a" || l.Token != 41 {
+		t.Fatalf("lease after upgrade: %+v, %v", l, err)
+	}
+	if l, err := s.AcquireNamedLease(ctx, want.ID, "job:VERIFY", "node-b", time.Now(), time.Minute); err != nil || l.Token != 1 {
+		t.Fatalf("a job lease after upgrade: %+v, %v", l, err)
+	}
+	if _, err := s.AcquireLease(ctx, want.ID, "node-b", time.Now(), time.Minute); errs.As(err).Code != errs.CodeLeaseHeld {
+		t.Fatalf("the upgraded project lease did not hold: %v", err)
 	}
 	// The upgraded database takes writes of the new version.
 	if _, err := s.ModifyProject(ctx, want.ID, func(p *model.Project) error { p.Name = "renamed"; return nil }); err != nil {

@@ -1,4 +1,4 @@
--- migrations applied: 1,10,20,30
+-- migrations applied: 1,10,20,30,40
 
 -- table chunks on chunks
 CREATE TABLE chunks (
@@ -30,11 +30,13 @@ CREATE TABLE data_sources (
 CREATE INDEX data_sources_create ON data_sources (gmt_create);
 
 -- table leases on leases
-CREATE TABLE leases (
-    project_id TEXT PRIMARY KEY,
-    owner      TEXT NOT NULL DEFAULT '',   -- '' when released
+CREATE TABLE "leases" (
+    project_id TEXT NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',    -- '' = the project's run lease
+    owner      TEXT NOT NULL DEFAULT '',    -- '' when released
     token      INTEGER NOT NULL,
-    expires    INTEGER                     -- unix nanoseconds; NULL when released
+    expires    INTEGER,                     -- unix nanoseconds; NULL when released
+    PRIMARY KEY (project_id, name)
 );
 
 -- table logs on logs

@@ -2,13 +2,13 @@ package load
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	gomysql "github.com/go-sql-driver/mysql"
 
@@ -39,9 +39,6 @@ import (
 //     or binary when every text column is utf8mb4 itself (Charset)
 //   - BIT → the unsigned integer, loaded into a user variable and assigned with
 //     SET col = CAST(@v AS UNSIGNED), the documented way to load BIT values.
-
-// loadReaderSeq numbers reader-handler registrations (names are process-global).
-var loadReaderSeq atomic.Uint64
 
 // ErrRefused says the server (or the client library) refuses LOAD DATA LOCAL; the caller
 // falls back to multi-row statements for good.
@@ -407,7 +404,7 @@ func Rows(ctx context.Context, db *sql.DB, req endpoint.WriteRequest) (int64, er
 
 // exec runs p's LOAD DATA statement reading r, mapping a refusal to ErrRefused.
 func exec(ctx context.Context, db *sql.DB, req endpoint.WriteRequest, p *Plan, r io.Reader) error {
-	name := "godwit-" + strconv.FormatUint(loadReaderSeq.Add(1), 10)
+	name := readerName()
 	gomysql.RegisterReaderHandler(name, func() io.Reader { return r })
 	defer gomysql.DeregisterReaderHandler(name)
 	if _, err := db.ExecContext(ctx, fmt.Sprintf(p.stmt, "Reader::"+name)); err != nil {
@@ -418,4 +415,11 @@ func exec(ctx context.Context, db *sql.DB, req endpoint.WriteRequest, p *Plan, r
 		return myerr.CopyWrite(req.Table.Schema, req.Table.Name, "cannot load rows", err)
 	}
 	return nil
+}
+
+// readerName names one reader-handler registration. The driver's registry is process-global,
+// so the name must be unique among concurrent loads of every endpoint in the process: 128
+// random bits make it so without a shared counter.
+func readerName() string {
+	return "godwit-" + rand.Text()
 }
