@@ -7,14 +7,15 @@ import (
 	"math"
 )
 
-// The binary Txn encoding (version 1), used by the change store. All integers are varints
+// The binary Txn encoding (version 2), used by the change store. All integers are varints
 // (zigzag for signed) unless stated; a "count" is n+1 with 0 meaning a nil slice, so nil and
 // empty slices round-trip distinctly.
 //
-//	txn    = version(1 byte = 1) seq pos:str gtid:str time:zigzag events:count event*
+//	txn    = version(1 byte = 2) seq pos:str gtid:str time:zigzag events:count event*
 //	event  = op(1 byte) flags(1 byte) [schema:str table:str] (unless flags&sameTable)
-//	         [columns:count str*] (unless flags&sameColumns) key:count uvarint* before:row
-//	         after:row query:str
+//	         [columns:count str*] (unless flags&sameColumns)
+//	         [types:count (datatype:str bits(1 byte: 1 binary, 2 unsigned))*] (if flags&types)
+//	         key:count uvarint* before:row after:row query:str
 //	row    = count value*
 //	value  = tag(1 byte) payload: nil, int64 (zigzag), uint64 (uvarint), float32 (4 bytes LE
 //	         bits), float64 (8 bytes LE bits), []byte / string (uvarint length + bytes),
@@ -23,13 +24,22 @@ import (
 //
 // sameTable / sameColumns mean "equal to the previous event's", which keeps the many row
 // events of one table in one transaction compact. The format is persisted: change it only by
-// adding a new version and keeping the decoder of the old one.
-const codecVersion = 1
+// adding a new version and keeping the decoder of the old one. Version 1 is version 2 without
+// the types and sameTypes flags (events without Types); DecodeTxn reads both.
+const codecVersion = 2
 
 const (
 	flagSameTable   = 1 << 0
 	flagSameColumns = 1 << 1
-	flagsKnown      = flagSameTable | flagSameColumns
+	flagTypes       = 1 << 2 // the event's Types follow its columns
+	flagSameTypes   = 1 << 3 // the event's Types are the previous event's
+	flagsKnownV1    = flagSameTable | flagSameColumns
+	flagsKnown      = flagsKnownV1 | flagTypes | flagSameTypes
+)
+
+const (
+	typeBinary   = 1 << 0
+	typeUnsigned = 1 << 1
 )
 
 const (
@@ -76,6 +86,13 @@ func AppendTxn(dst []byte, t *Txn) ([]byte, error) {
 				flags |= flagSameColumns
 			}
 		}
+		if e.Types != nil {
+			if i > 0 && sameTypes(t.Events[i-1].Types, e.Types) {
+				flags |= flagSameTypes
+			} else {
+				flags |= flagTypes
+			}
+		}
 		b = append(b, byte(e.Op), flags)
 		if flags&flagSameTable == 0 {
 			b = appendStr(b, e.Schema)
@@ -85,6 +102,19 @@ func AppendTxn(dst []byte, t *Txn) ([]byte, error) {
 			b = appendCount(b, len(e.Columns), e.Columns == nil)
 			for _, c := range e.Columns {
 				b = appendStr(b, c)
+			}
+		}
+		if flags&flagTypes != 0 {
+			b = appendCount(b, len(e.Types), false)
+			for _, c := range e.Types {
+				var bits byte
+				if c.Binary {
+					bits |= typeBinary
+				}
+				if c.Unsigned {
+					bits |= typeUnsigned
+				}
+				b = append(appendStr(b, c.DataType), bits)
 			}
 		}
 		b = appendCount(b, len(e.Key), e.Key == nil)
@@ -108,6 +138,19 @@ func AppendTxn(dst []byte, t *Txn) ([]byte, error) {
 // sameStrings reports whether a and b are both non-nil and hold the same strings (nil
 // Columns are encoded explicitly so that nil-ness round-trips).
 func sameStrings(a, b []string) bool {
+	if a == nil || b == nil || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// sameTypes reports whether a and b are both non-nil and equal.
+func sameTypes(a, b []ColType) bool {
 	if a == nil || b == nil || len(a) != len(b) {
 		return false
 	}

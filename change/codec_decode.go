@@ -12,16 +12,20 @@ import (
 //
 // Sharing, for speed: the []byte values of the result share one backing array (each value's
 // capacity ends at its length, so appending to one never overwrites another), and events
-// encoded with the Columns of the previous event share that Columns slice; treat Columns
-// as read-only.
+// encoded with the Columns (Types) of the previous event share that slice; treat Columns and
+// Types as read-only. Records of version 1 and 2 are read.
 func DecodeTxn(b []byte) (*Txn, error) {
 	d := decoder{b: b}
 	t := &Txn{}
-	if len(b) == 0 || b[0] != codecVersion {
+	if len(b) == 0 || (b[0] != codecVersion && b[0] != 1) {
 		if len(b) == 0 {
 			return nil, fmt.Errorf("%w: empty", ErrCorrupt)
 		}
 		return nil, fmt.Errorf("%w: unknown version %d", ErrCorrupt, b[0])
+	}
+	known := byte(flagsKnown)
+	if b[0] == 1 {
+		known = flagsKnownV1
 	}
 	d.off = 1
 	t.Seq = d.uvarint()
@@ -35,11 +39,11 @@ func DecodeTxn(b []byte) (*Txn, error) {
 	for i := 0; i < n && d.err == nil; i++ {
 		e := &t.Events[i]
 		op, flags := d.byte(), d.byte()
-		if op < byte(OpInsert) || op > byte(OpDDL) || flags&^flagsKnown != 0 {
+		if op < byte(OpInsert) || op > byte(OpDDL) || flags&^known != 0 || flags&flagTypes != 0 && flags&flagSameTypes != 0 {
 			d.fail("bad event header")
 			break
 		}
-		if i == 0 && flags != 0 {
+		if i == 0 && flags&(flagSameTable|flagSameColumns|flagSameTypes) != 0 {
 			d.fail("first event refers to a previous one")
 			break
 		}
@@ -59,6 +63,30 @@ func DecodeTxn(b []byte) (*Txn, error) {
 			for j := 0; j < nc; j++ {
 				e.Columns[j] = d.str()
 			}
+		}
+		switch {
+		case flags&flagSameTypes != 0:
+			if e.Types = t.Events[i-1].Types; e.Types == nil {
+				d.fail("types refer to a nil list")
+			}
+		case flags&flagTypes != 0:
+			nt, tnil := d.count(2)
+			if tnil {
+				d.fail("nil types list")
+				break
+			}
+			e.Types = make([]ColType, nt)
+			for j := 0; j < nt && d.err == nil; j++ {
+				e.Types[j].DataType = d.str()
+				bits := d.byte()
+				if bits&^(typeBinary|typeUnsigned) != 0 {
+					d.fail("bad column type bits")
+				}
+				e.Types[j].Binary, e.Types[j].Unsigned = bits&typeBinary != 0, bits&typeUnsigned != 0
+			}
+		}
+		if d.err != nil {
+			break
 		}
 		if nk, knil := d.count(1); !knil {
 			e.Key = make([]int, nk)
@@ -87,7 +115,7 @@ func DecodeTxn(b []byte) (*Txn, error) {
 // DecodeTxnHeader decodes only Seq, Pos, TxID and Time of an encoded transaction (Events
 // stays nil), for scanning a log without decoding row images.
 func DecodeTxnHeader(b []byte) (Txn, error) {
-	if len(b) == 0 || b[0] != codecVersion {
+	if len(b) == 0 || (b[0] != codecVersion && b[0] != 1) {
 		return Txn{}, fmt.Errorf("%w: bad header", ErrCorrupt)
 	}
 	d := decoder{b: b, off: 1}

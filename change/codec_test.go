@@ -59,6 +59,9 @@ func sameTxn(a, b *Txn) error {
 		if (x.Columns == nil) != (y.Columns == nil) || fmt.Sprint(x.Columns) != fmt.Sprint(y.Columns) || len(x.Columns) != len(y.Columns) {
 			return fmt.Errorf("event %d columns %#v vs %#v", i, x.Columns, y.Columns)
 		}
+		if (x.Types == nil) != (y.Types == nil) || fmt.Sprint(x.Types) != fmt.Sprint(y.Types) {
+			return fmt.Errorf("event %d types %#v vs %#v", i, x.Types, y.Types)
+		}
 		if (x.Key == nil) != (y.Key == nil) || fmt.Sprint(x.Key) != fmt.Sprint(y.Key) {
 			return fmt.Errorf("event %d key %#v vs %#v", i, x.Key, y.Key)
 		}
@@ -148,7 +151,9 @@ func TestCodecRejectsUnknownType(t *testing.T) {
 	}
 }
 
-// TestCodecGolden pins the version 1 format: stored change logs must stay readable.
+// TestCodecGolden pins the version 2 format (an event without Types encodes as in version 1
+// but for the version byte) and reads the version 1 bytes: stored change logs must stay
+// readable.
 func TestCodecGolden(t *testing.T) {
 	tx := &Txn{Seq: 5, Pos: "f:4", TxID: "g", Time: 1700000000, Events: []Event{
 		{Op: OpInsert, Schema: "s", Table: "t", Columns: []string{"id", "v"}, Key: []int{0},
@@ -156,7 +161,7 @@ func TestCodecGolden(t *testing.T) {
 		{Op: OpUpdate, Schema: "s", Table: "t", Columns: []string{"id", "v"}, Key: []int{0},
 			Before: Row{uint64(7), nil}, After: Row{float64(1.5), float32(2)}},
 	}}
-	const want = "0105" + "03663a34" + "0167" + "80c49fd50c" + "03" +
+	const want = "0205" + "03663a34" + "0167" + "80c49fd50c" + "03" +
 		"0100" + "0173" + "0174" + "03" + "026964" + "0176" + "02" + "00" + "00" + "03" + "0103" + "05026162" + "00" +
 		"0203" + "02" + "00" + "03" + "0207" + "00" + "03" + "04000000000000f83f" + "0300000040" + "00"
 	b, err := AppendTxn(nil, tx)
@@ -166,13 +171,25 @@ func TestCodecGolden(t *testing.T) {
 	if got := hex.EncodeToString(b); got != want {
 		t.Fatalf("encoding changed:\n got %s\nwant %s", got, want)
 	}
-	raw, _ := hex.DecodeString(want)
-	got, err := DecodeTxn(raw)
+	for _, rec := range []string{want, "01" + want[2:]} {
+		raw, _ := hex.DecodeString(rec)
+		got, err := DecodeTxn(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameTxn(tx, got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Version 1 never had the types flags.
+	tx.Events[0].Types = []ColType{{DataType: "int"}, {DataType: "varchar"}}
+	b, err = AppendTxn(nil, tx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sameTxn(tx, got); err != nil {
-		t.Fatal(err)
+	b[0] = 1
+	if _, err := DecodeTxn(b); err == nil {
+		t.Fatal("a version 1 record with column types decoded")
 	}
 }
 

@@ -1,5 +1,7 @@
 package change
 
+import "strings"
+
 // Op is the kind of a change event.
 type Op uint8
 
@@ -34,6 +36,10 @@ func (o Op) String() string {
 // as the log records it; it may be empty (tables without a primary key, or logs that do not
 // say), in which case the applier uses the target's table definition.
 //
+// Types, when the log records them, holds one ColType per Columns entry: the column's type at
+// the event's position in the log, which can differ from the table's type in today's catalog
+// (an ALTER later in the log). nil when the log records none.
+//
 // A DDL event sets Schema (the statement's default database, may be empty), Query (the
 // statement text as executed on the source) and leaves the row fields empty.
 type Event struct {
@@ -41,10 +47,39 @@ type Event struct {
 	Schema  string
 	Table   string
 	Columns []string
+	Types   []ColType
 	Key     []int
 	Before  Row
 	After   Row
 	Query   string
+}
+
+// ColType is the type a change log recorded for one column of a row event, in the source
+// endpoint's vocabulary (MySQL family: information_schema DATA_TYPE names such as "int",
+// "varbinary", "mediumtext", "bit"); where the log cannot tell several catalog types apart
+// it names them all, first the one to assume, separated by "|" (MySQL family: a MariaDB
+// JSON column is logged as "longtext|json"). Binary marks a byte string without a character
+// set; Unsigned an unsigned number.
+type ColType struct {
+	DataType string
+	Binary   bool
+	Unsigned bool
+}
+
+// Is reports whether the logged type can be the catalog type dataType (compared ignoring case).
+func (c ColType) Is(dataType string) bool {
+	for _, t := range strings.Split(c.DataType, "|") {
+		if strings.EqualFold(t, dataType) {
+			return true
+		}
+	}
+	return false
+}
+
+// Assumed is the type to assume when nothing else is known: the first one named.
+func (c ColType) Assumed() string {
+	t, _, _ := strings.Cut(c.DataType, "|")
+	return t
 }
 
 // Txn is one committed source transaction (or one DDL statement, which commits on its own).
@@ -70,6 +105,9 @@ func (t *Txn) Size() int {
 		n += 48 + len(e.Schema) + len(e.Table) + len(e.Query) + e.Before.Size() + e.After.Size()
 		for _, c := range e.Columns {
 			n += len(c) + 16
+		}
+		for _, c := range e.Types {
+			n += len(c.DataType) + 24
 		}
 	}
 	return n

@@ -136,10 +136,26 @@ func goldenTxns() []*Txn {
 	}
 }
 
-// TestGoldenTxnRecords: testdata/txns_v1.hex holds one AppendTxn result (hex) per line for
-// goldenTxns; each decodes back to its literal, nil-ness of slices and float bits included.
-func TestGoldenTxnRecords(t *testing.T) {
+// goldenTxnsV2 are goldenTxns with column types on the row events of the first transaction:
+// a list, the same list again (sameTypes), another list, and none.
+func goldenTxnsV2() []*Txn {
 	txns := goldenTxns()
+	tys := []ColType{{DataType: "bigint"}, {DataType: "bigint", Unsigned: true}, {DataType: "float"}, {DataType: "double"},
+		{DataType: "decimal"}, {DataType: "varchar"}, {DataType: "varbinary", Binary: true}, {DataType: "blob", Binary: true},
+		{DataType: "int"}, {DataType: "text"}, {DataType: "tinyint"}, {DataType: "tinyint"}, {DataType: "datetime"}}
+	other := append([]ColType(nil), tys...)
+	other[6] = ColType{DataType: "bit", Binary: true}
+	ev := txns[0].Events
+	ev[0].Types, ev[1].Types, ev[2].Types = tys, tys, other
+	return txns
+}
+
+// TestGoldenTxnRecords: testdata/txns_v2.hex holds one AppendTxn result (hex) per line for
+// goldenTxnsV2; each decodes back to its literal, nil-ness of slices and float bits included.
+// testdata/txns_v1.hex holds the version 1 records of goldenTxns (written by godwit before
+// column types were recorded): they still decode to their literals.
+func TestGoldenTxnRecords(t *testing.T) {
+	txns := goldenTxnsV2()
 	var b strings.Builder
 	for _, tx := range txns {
 		enc, err := AppendTxn(nil, tx)
@@ -148,15 +164,20 @@ func TestGoldenTxnRecords(t *testing.T) {
 		}
 		b.WriteString(hex.EncodeToString(enc) + "\n")
 	}
-	checkGolden(t, "txns_v1.hex", []byte(b.String()))
+	checkGolden(t, "txns_v2.hex", []byte(b.String()))
+	checkGoldenRecords(t, "txns_v2.hex", txns)
+	checkGoldenRecords(t, "txns_v1.hex", goldenTxns())
+}
 
-	raw, err := os.ReadFile(filepath.Join("testdata", "txns_v1.hex"))
+func checkGoldenRecords(t *testing.T, file string, txns []*Txn) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
 	if len(lines) != len(txns) {
-		t.Fatalf("golden file has %d records, want %d", len(lines), len(txns))
+		t.Fatalf("%s has %d records, want %d", file, len(lines), len(txns))
 	}
 	for i, line := range lines {
 		rec, err := hex.DecodeString(line)
@@ -165,14 +186,14 @@ func TestGoldenTxnRecords(t *testing.T) {
 		}
 		got, err := DecodeTxn(rec)
 		if err != nil {
-			t.Fatalf("record %d: %v", i, err)
+			t.Fatalf("%s record %d: %v", file, i, err)
 		}
 		if err := sameTxn(txns[i], got); err != nil {
-			t.Fatalf("record %d decodes differently: %v", i, err)
+			t.Fatalf("%s record %d decodes differently: %v", file, i, err)
 		}
 		h, err := DecodeTxnHeader(rec)
 		if err != nil || h.Seq != txns[i].Seq || h.Pos != txns[i].Pos || h.TxID != txns[i].TxID || h.Time != txns[i].Time {
-			t.Fatalf("record %d header = %+v, %v", i, h, err)
+			t.Fatalf("%s record %d header = %+v, %v", file, i, h, err)
 		}
 	}
 }

@@ -1,11 +1,12 @@
 package changestore
 
-// Golden change store directory: testdata/golden_v1/ holds the segment files a store writes
+// Golden change store directories: testdata/golden_v2/ holds the segment files a store writes
 // for goldenTxns with goldenOpts (a small segment size, so the first segment is full and ends
 // with a seal frame, and the second is the open tail). The test opens a copy of that directory
 // with today's code and reads back the same transactions, and appends the same transactions to
 // an empty store and compares the files byte for byte, so an upgrade keeps reading the change
-// logs an older godwit wrote.
+// logs an older godwit wrote. testdata/golden_v1/ holds the same log as written before
+// change records were version 2 (column types); it must still open and read back.
 //
 // When a format change is intended (with the old reader kept), rewrite the files and review:
 //
@@ -23,9 +24,12 @@ import (
 	"github.com/godwit/godwit/change"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden_v1 from the current writer")
+var update = flag.Bool("update", false, "rewrite testdata/golden_v2 from the current writer")
 
-const goldenDir = "testdata/golden_v1"
+const goldenDir = "testdata/golden_v2"
+
+// oldGoldenDirs are logs written by earlier versions, read but never rewritten.
+var oldGoldenDirs = []string{"testdata/golden_v1"}
 
 var goldenOpts = Options{Fsync: FsyncNever, SegmentBytes: 200}
 
@@ -72,7 +76,6 @@ func goldenSegFiles(t *testing.T, dir string) map[string][]byte {
 }
 
 func TestGoldenSegments(t *testing.T) {
-	want := goldenTxns()
 
 	// Encode: a fresh store writes exactly the golden segment files.
 	dir := t.TempDir()
@@ -122,14 +125,24 @@ func TestGoldenSegments(t *testing.T) {
 		t.Fatalf("the store wrote %d segment files, the golden directory holds %d", len(written), len(golden))
 	}
 
-	// Decode: a copy of the golden directory opens and reads back the same transactions.
+	for _, dir := range append([]string{goldenDir}, oldGoldenDirs...) {
+		t.Run(filepath.Base(dir), func(t *testing.T) { checkGoldenDir(t, dir, goldenTxns()) })
+	}
+}
+
+// checkGoldenDir: a copy of the golden directory opens, reads back want, and takes appends.
+func checkGoldenDir(t *testing.T, dir string, want []*change.Txn) {
+	golden := goldenSegFiles(t, dir)
+	if len(golden) == 0 {
+		t.Fatalf("no golden segments in %s", dir)
+	}
 	cp := t.TempDir()
 	for n, b := range golden {
 		if err := os.WriteFile(filepath.Join(cp, n), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s = open(t, cp, Options{})
+	s := open(t, cp, Options{})
 	defer s.Close()
 	seq, pos, ts, ok := s.Last()
 	last := want[len(want)-1]

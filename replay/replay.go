@@ -169,6 +169,7 @@ type tableInfo struct {
 
 // projection maps an event's column list onto the target's written columns.
 type projection struct {
+	table *schema.Table // the target definition with the event's column types (see logTyped)
 	cols  []string
 	idx   []int                          // positions in the event row
 	match func(change.Row) (bool, error) // the row filter bound to the event's columns; nil = none
@@ -459,7 +460,7 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 		if !a.types[ev.Op.String()] {
 			continue
 		}
-		ti, err := a.table(ctx, ev.Schema, ev.Table)
+		ti, err := a.table(ctx, ev)
 		if err != nil {
 			return err
 		}

@@ -12,14 +12,20 @@ import (
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/plan"
+	"github.com/godwit/godwit/schema"
 )
 
-// table resolves a source table to its apply-side info from the plan (the cache is dropped
-// whenever the plan changes: after every applied DDL). Row identity, unique keys and the
-// columns kept come from the plan, never from the sink. A selected table the plan lacks (one
-// the change log names before any DDL of it was applied, e.g. created before P0 after the
-// plan was resolved) is an explicit event: its entry is resolved and a new version persisted.
-func (a *applier) table(ctx context.Context, db, name string) (*tableInfo, error) {
+// table resolves the source table of row event ev to its apply-side info from the plan (the
+// cache is dropped whenever the plan changes: after every applied DDL). Row identity, unique
+// keys and the columns kept come from the plan, never from the sink. A selected table the plan
+// lacks (one the change log names before any DDL of it was applied, e.g. created before P0
+// after the plan was resolved) is an explicit event: its entry is resolved and a new version
+// persisted. A selected table that the source's catalog no longer has either (created and
+// dropped or renamed away later in the log, as online schema-change tools do) is applied
+// with the definition the log itself records, when it records column types and a key
+// (logTable); otherwise its changes fail the stream.
+func (a *applier) table(ctx context.Context, ev *change.Event) (*tableInfo, error) {
+	db, name := ev.Schema, ev.Table
 	id := strings.ToLower(db + "." + name)
 	if ti := a.tables[id]; ti != nil {
 		return ti, nil
@@ -32,7 +38,16 @@ func (a *applier) table(ctx context.Context, db, name string) (*tableInfo, error
 			if err := a.refreshPlan(ctx, []endpoint.TableName{{Schema: db, Name: name}}, "change of a table the plan lacks: "+db+"."+name); err != nil {
 				return nil, err
 			}
-			if entry = a.plan.Table(db, name); entry == nil {
+			if entry = a.plan.Table(db, name); entry == nil && sel.Where == "" && logTable(ev, sel.Target) != nil {
+				ti.target = logTable(ev, sel.Target)
+				ti.key = ti.target.PrimaryKey
+				ti.uniques = [][]string{ti.target.PrimaryKey}
+				a.host.Logf(ctx, "WARN", "%s.%s is not in the plan and the source no longer has it: its changes are applied "+
+					"to %s.%s with the columns, types and primary key the change log records", db, name, sel.Target.Schema, sel.Target.Name)
+				a.tables[id] = ti
+				return ti, nil
+			}
+			if entry == nil {
 				return nil, errs.New(errs.KindNotFound, errs.CodeIncrApply,
 					fmt.Sprintf("changes of %s.%s cannot be applied: the table is not in the project's plan and the source no longer has it (target %s.%s)",
 						db, name, sel.Target.Schema, sel.Target.Name),
@@ -85,12 +100,14 @@ func (a *applier) refreshPlan(ctx context.Context, tables []endpoint.TableName, 
 }
 
 // change maps a row event onto the target: the columns written are the event's columns
-// that exist on the target, are not generated, and pass the column filter.
+// that exist on the target, are not generated, and pass the column filter. The RowChange's
+// table carries the column types the log recorded for the event (logTyped), so a sink
+// renders each value as the type its column had at that point of the log.
 func (ti *tableInfo) change(ev *change.Event) (endpoint.RowChange, error) {
-	sig := strings.Join(ev.Columns, "\x00")
+	sig := strings.Join(ev.Columns, "\x00") + "\x01" + fmt.Sprint(ev.Types)
 	p := ti.proj[sig]
 	if p == nil {
-		p = &projection{}
+		p = &projection{table: logTyped(ti.target, ev)}
 		for i, c := range ev.Columns {
 			col := ti.target.Column(c)
 			if col == nil || col.Generated != "" {
@@ -117,7 +134,7 @@ func (ti *tableInfo) change(ev *change.Event) (endpoint.RowChange, error) {
 		}
 		ti.proj[sig] = p
 	}
-	rc := endpoint.RowChange{Op: ev.Op, Table: ti.target, Key: ti.key, Cols: p.cols}
+	rc := endpoint.RowChange{Op: ev.Op, Table: p.table, Key: ti.key, Cols: p.cols}
 	pick := func(r change.Row) (change.Row, error) {
 		if r == nil {
 			return nil, nil
@@ -199,4 +216,64 @@ func keyValues(rowCols, cols []string, r change.Row) (string, bool) {
 		b = append(b, 0)
 	}
 	return string(b), true
+}
+
+// logTyped returns t, or a copy of t in which every column whose type the event records
+// differently (the catalog the plan was resolved from is ahead of the log: an ALTER later in
+// the log changed it) carries the logged type instead: DataType, ColumnType (the bare type
+// name: the logged width is unknown), Unsigned, and Charset "binary" for byte strings.
+func logTyped(t *schema.Table, ev *change.Event) *schema.Table {
+	if len(ev.Types) != len(ev.Columns) {
+		return t
+	}
+	var out *schema.Table
+	for i, name := range ev.Columns {
+		c := t.Column(name)
+		lt := ev.Types[i]
+		if c == nil || lt.DataType == "" || lt.Is(c.DataType) && c.Unsigned == lt.Unsigned {
+			continue
+		}
+		if out == nil {
+			cp := *t
+			cp.Columns = slices.Clone(t.Columns)
+			out = &cp
+		}
+		oc := out.Column(name)
+		oc.DataType, oc.ColumnType, oc.Unsigned = lt.Assumed(), lt.Assumed(), lt.Unsigned
+		switch {
+		case lt.Binary:
+			oc.Charset, oc.Collation = "binary", "binary"
+		case strings.EqualFold(oc.Charset, "binary"):
+			oc.Charset, oc.Collation = "utf8mb4", ""
+		}
+	}
+	if out == nil {
+		return t
+	}
+	return out
+}
+
+// logTable builds a target definition from what row event ev records itself: its columns with
+// their logged types and its primary key, under the target name dst. It returns nil when the
+// log does not record types or a key (the row identity would be unknown).
+func logTable(ev *change.Event, dst endpoint.TableName) *schema.Table {
+	if len(ev.Types) != len(ev.Columns) || len(ev.Columns) == 0 || len(ev.Key) == 0 {
+		return nil
+	}
+	t := &schema.Table{Schema: dst.Schema, Name: dst.Name}
+	for i, name := range ev.Columns {
+		lt := ev.Types[i]
+		c := schema.Column{Name: name, DataType: lt.Assumed(), ColumnType: lt.Assumed(), Unsigned: lt.Unsigned, Nullable: true}
+		if lt.Binary {
+			c.Charset, c.Collation = "binary", "binary"
+		}
+		t.Columns = append(t.Columns, c)
+	}
+	for _, k := range ev.Key {
+		if k < 0 || k >= len(ev.Columns) {
+			return nil
+		}
+		t.PrimaryKey = append(t.PrimaryKey, ev.Columns[k])
+	}
+	return t
 }

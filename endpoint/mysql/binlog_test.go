@@ -21,6 +21,7 @@ import (
 	"github.com/godwit/godwit/endpoint/mysql/internal/sqlval"
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/sampledb"
+	"github.com/godwit/godwit/schema"
 	"github.com/godwit/godwit/testenv"
 )
 
@@ -105,6 +106,29 @@ func blExec(t *testing.T, db interface {
 	}
 }
 
+// blCheckTypes: the column types the binlog records are the catalog's DATA_TYPE names (JSON,
+// which MariaDB logs as LONGTEXT, aside), binary exactly for the byte-string columns.
+func blCheckTypes(t *testing.T, tbl *schema.Table, types []change.ColType) {
+	t.Helper()
+	if len(types) != len(tbl.Columns) {
+		t.Fatalf("binlog types %v for %d columns", types, len(tbl.Columns))
+	}
+	for i, c := range tbl.Columns {
+		want := strings.ToLower(c.DataType)
+		if !types[i].Is(want) || want == "json" && types[i].Assumed() != "longtext" {
+			t.Errorf("column %s (%s): binlog type %q, want %q", c.Name, c.ColumnType, types[i].DataType, want)
+		}
+		bin := strings.EqualFold(c.Charset, "binary") || strings.Contains(want, "binary") || strings.Contains(want, "blob") ||
+			want == "bit" || want == "geometry"
+		if types[i].Binary != bin {
+			t.Errorf("column %s (%s): binlog binary %v, want %v", c.Name, c.ColumnType, types[i].Binary, bin)
+		}
+		if types[i].Unsigned != c.Unsigned {
+			t.Errorf("column %s (%s): binlog unsigned %v, want %v", c.Name, c.ColumnType, types[i].Unsigned, c.Unsigned)
+		}
+	}
+}
+
 // blSame reports whether two change values are identical in type and value (floats by bits).
 func blSame(a, b any) bool {
 	switch x := a.(type) {
@@ -183,6 +207,9 @@ func blTestAllTypes(t *testing.T, env *blEnv) {
 		}
 		if !slices.Equal(ev.Key, []int{0}) {
 			t.Errorf("key %v, want [0]", ev.Key)
+		}
+		if read == 1 {
+			blCheckTypes(t, tbl, ev.Types)
 		}
 		for i, c := range cols {
 			if !blSame(ev.After[i], r[i]) {

@@ -23,6 +23,7 @@ type binlogTable struct {
 	schema, name string
 	want         bool
 	cols         []string
+	types        []change.ColType // the column types the table map records (Event.Types)
 	key          []int
 	conv         []colConv
 	// sig identifies the table map's definition, to reuse a built binlogTable.
@@ -203,8 +204,81 @@ func buildBinlogTable(tm *replication.TableMapEvent, colls map[uint64]string) (*
 			c.bitBytes = (int(meta>>8)*8 + int(meta&0xff) + 7) / 8
 		}
 		t.conv[i] = c
+		t.types = append(t.types, columnType(c.typ, meta, coll, c.unsigned))
 	}
 	return t, nil
+}
+
+// columnType names a table-map column's type as information_schema's DATA_TYPE does, so that
+// it compares with the catalog's: typ is the real type (ENUM/SET/STRING resolved), meta the
+// column's table-map metadata, coll its collation id (63 = binary). The table map cannot tell
+// JSON (MariaDB logs it as a BLOB with a character set) from LONGTEXT: both are
+// "longtext|json".
+func columnType(typ byte, meta uint16, coll uint64, unsigned bool) change.ColType {
+	bin := coll == 63
+	ct := change.ColType{Unsigned: unsigned}
+	switch typ {
+	case gmmysql.MYSQL_TYPE_TINY:
+		ct.DataType = "tinyint"
+	case gmmysql.MYSQL_TYPE_SHORT:
+		ct.DataType = "smallint"
+	case gmmysql.MYSQL_TYPE_INT24:
+		ct.DataType = "mediumint"
+	case gmmysql.MYSQL_TYPE_LONG:
+		ct.DataType = "int"
+	case gmmysql.MYSQL_TYPE_LONGLONG:
+		ct.DataType = "bigint"
+	case gmmysql.MYSQL_TYPE_FLOAT:
+		ct.DataType = "float"
+	case gmmysql.MYSQL_TYPE_DOUBLE:
+		ct.DataType = "double"
+	case gmmysql.MYSQL_TYPE_NEWDECIMAL, gmmysql.MYSQL_TYPE_DECIMAL:
+		ct.DataType = "decimal"
+	case gmmysql.MYSQL_TYPE_YEAR:
+		ct.DataType, ct.Unsigned = "year", false // the table map flags YEAR unsigned; the catalog does not
+	case gmmysql.MYSQL_TYPE_DATE, gmmysql.MYSQL_TYPE_NEWDATE:
+		ct.DataType = "date"
+	case gmmysql.MYSQL_TYPE_TIME, gmmysql.MYSQL_TYPE_TIME2:
+		ct.DataType = "time"
+	case gmmysql.MYSQL_TYPE_DATETIME, gmmysql.MYSQL_TYPE_DATETIME2:
+		ct.DataType = "datetime"
+	case gmmysql.MYSQL_TYPE_TIMESTAMP, gmmysql.MYSQL_TYPE_TIMESTAMP2:
+		ct.DataType = "timestamp"
+	case gmmysql.MYSQL_TYPE_BIT:
+		ct.DataType, ct.Binary = "bit", true
+	case gmmysql.MYSQL_TYPE_ENUM:
+		ct.DataType = "enum"
+	case gmmysql.MYSQL_TYPE_SET:
+		ct.DataType = "set"
+	case gmmysql.MYSQL_TYPE_JSON:
+		ct.DataType = "json"
+	case gmmysql.MYSQL_TYPE_GEOMETRY:
+		ct.DataType, ct.Binary = "geometry", true
+	case gmmysql.MYSQL_TYPE_STRING:
+		ct.DataType, ct.Binary = pick(bin, "binary", "char"), bin
+	case gmmysql.MYSQL_TYPE_VARCHAR, gmmysql.MYSQL_TYPE_VAR_STRING:
+		ct.DataType, ct.Binary = pick(bin, "varbinary", "varchar"), bin
+	case gmmysql.MYSQL_TYPE_BLOB:
+		sizes := [...]string{"tiny", "", "medium", "long"}
+		size := ""
+		if meta >= 1 && meta <= 4 {
+			size = sizes[meta-1]
+		}
+		ct.DataType, ct.Binary = size+pick(bin, "blob", "text"), bin
+		if ct.DataType == "longtext" {
+			ct.DataType = "longtext|json"
+		}
+	default:
+		ct.DataType = fmt.Sprintf("type%d", typ)
+	}
+	return ct
+}
+
+func pick(cond bool, yes, no string) string {
+	if cond {
+		return yes
+	}
+	return no
 }
 
 // toUTF8 converts character data from cs (nil: already utf8mb4) into a fresh slice.

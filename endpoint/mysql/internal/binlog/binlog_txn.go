@@ -274,9 +274,9 @@ func (a *txnAssembler) rows(re *replication.RowsEvent) error {
 				"Run SET GLOBAL binlog_row_image=FULL on the source, then restart the project's incremental sync from a new full copy.")
 		}
 	}
-	cols, key := slices.Clone(t.cols), slices.Clone(t.key)
+	cols, types, key := slices.Clone(t.cols), slices.Clone(t.types), slices.Clone(t.key)
 	mk := func(op change.Op) change.Event {
-		return change.Event{Op: op, Schema: t.schema, Table: t.name, Columns: cols, Key: key}
+		return change.Event{Op: op, Schema: t.schema, Table: t.name, Columns: cols, Types: types, Key: key}
 	}
 	switch re.Type() {
 	case replication.EnumRowsEventTypeInsert, replication.EnumRowsEventTypeDelete:
