@@ -1,6 +1,7 @@
 // Package capture is the change capture of TRANSFER_INCR_LOG_PULL: it reads the source's
 // change log from P0 on and appends whole transactions, in batches, to the stream's durable
-// change store (package changestore), which the replayer (package replay) reads.
+// change store (package changestore), which the replayer (package replay) reads. A source
+// transaction larger than the reader's part size arrives and is stored in parts (parts.go).
 //
 // Contract:
 //   - Goroutines: Run owns its goroutines (the batcher's flush timer, the housekeeping
@@ -105,10 +106,18 @@ func Run(ctx context.Context, c Config) error {
 		if _, pos, _, ok := sh.Store.Last(); ok {
 			from = pos
 		}
+		trim, err := resumeTrim(sh.Store)
+		if err != nil {
+			return err
+		}
 		sh.Streaming.Store(true)
 		started := time.Now()
 		b := newPullBatcher(sh)
-		err := rd.StreamChanges(ctx, from, sel.Want, b.add)
+		add := b.add
+		if trim != nil {
+			add = trim.wrap(add)
+		}
+		err = rd.StreamChanges(ctx, from, sel.Want, add)
 		if ferr := b.close(); ferr != nil && err == nil {
 			err = ferr
 		}

@@ -11,7 +11,8 @@ import (
 // (zigzag for signed) unless stated; a "count" is n+1 with 0 meaning a nil slice, so nil and
 // empty slices round-trip distinctly.
 //
-//	txn    = version(1 byte = 2) seq pos:str gtid:str time:zigzag events:count event*
+//	txn    = version(1 byte = 2) seq pos:str gtid:str time:zigzag offset more(1 byte: 0|1)
+//	         events:count event*        (version 1: no offset and more)
 //	event  = op(1 byte) flags(1 byte) [schema:str table:str] (unless flags&sameTable)
 //	         [columns:count str*] (unless flags&sameColumns)
 //	         [types:count (datatype:str bits(1 byte: 1 binary, 2 unsigned))*] (if flags&types)
@@ -25,7 +26,8 @@ import (
 // sameTable / sameColumns mean "equal to the previous event's", which keeps the many row
 // events of one table in one transaction compact. The format is persisted: change it only by
 // adding a new version and keeping the decoder of the old one. Version 1 is version 2 without
-// the types and sameTypes flags (events without Types); DecodeTxn reads both.
+// offset and more (whole transactions) and without the types and sameTypes flags (events
+// without Types); DecodeTxn reads both.
 const codecVersion = 2
 
 const (
@@ -72,6 +74,12 @@ func AppendTxn(dst []byte, t *Txn) ([]byte, error) {
 	b = appendStr(b, t.Pos)
 	b = appendStr(b, t.TxID)
 	b = binary.AppendVarint(b, t.Time)
+	b = binary.AppendUvarint(b, t.Offset)
+	if t.More {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
 	b = appendCount(b, len(t.Events), t.Events == nil)
 	var err error
 	for i := range t.Events {

@@ -32,6 +32,9 @@ func DecodeTxn(b []byte) (*Txn, error) {
 	t.Pos = d.str()
 	t.TxID = d.str()
 	t.Time = d.varint()
+	if b[0] >= 2 {
+		d.parts(t)
+	}
 	n, isNil := d.count(minEventBytes)
 	if !isNil {
 		t.Events = make([]Event, n)
@@ -112,7 +115,19 @@ func DecodeTxn(b []byte) (*Txn, error) {
 	return t, nil
 }
 
-// DecodeTxnHeader decodes only Seq, Pos, TxID and Time of an encoded transaction (Events
+// parts reads a version 2 header's Offset and More.
+func (d *decoder) parts(t *Txn) {
+	t.Offset = d.uvarint()
+	switch d.byte() {
+	case 0:
+	case 1:
+		t.More = true
+	default:
+		d.fail("bad more flag")
+	}
+}
+
+// DecodeTxnHeader decodes only Seq, Pos, TxID, Time, Offset and More of an encoded transaction (Events
 // stays nil), for scanning a log without decoding row images.
 func DecodeTxnHeader(b []byte) (Txn, error) {
 	if len(b) == 0 || (b[0] != codecVersion && b[0] != 1) {
@@ -120,6 +135,9 @@ func DecodeTxnHeader(b []byte) (Txn, error) {
 	}
 	d := decoder{b: b, off: 1}
 	t := Txn{Seq: d.uvarint(), Pos: d.str(), TxID: d.str(), Time: d.varint()}
+	if b[0] >= 2 {
+		d.parts(&t)
+	}
 	if d.err != nil {
 		return Txn{}, d.err
 	}

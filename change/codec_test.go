@@ -45,8 +45,9 @@ func sameRow(a, b Row) error {
 
 // sameTxn reports the first difference between two transactions, nil-ness of slices included.
 func sameTxn(a, b *Txn) error {
-	if a.Seq != b.Seq || a.Pos != b.Pos || a.TxID != b.TxID || a.Time != b.Time {
-		return fmt.Errorf("header %d %q %q %d vs %d %q %q %d", a.Seq, a.Pos, a.TxID, a.Time, b.Seq, b.Pos, b.TxID, b.Time)
+	if a.Seq != b.Seq || a.Pos != b.Pos || a.TxID != b.TxID || a.Time != b.Time || a.Offset != b.Offset || a.More != b.More {
+		return fmt.Errorf("header %d %q %q %d %d %v vs %d %q %q %d %d %v", a.Seq, a.Pos, a.TxID, a.Time, a.Offset, a.More,
+			b.Seq, b.Pos, b.TxID, b.Time, b.Offset, b.More)
 	}
 	if (a.Events == nil) != (b.Events == nil) || len(a.Events) != len(b.Events) {
 		return fmt.Errorf("events %d (nil %v) vs %d (nil %v)", len(a.Events), a.Events == nil, len(b.Events), b.Events == nil)
@@ -161,9 +162,11 @@ func TestCodecGolden(t *testing.T) {
 		{Op: OpUpdate, Schema: "s", Table: "t", Columns: []string{"id", "v"}, Key: []int{0},
 			Before: Row{uint64(7), nil}, After: Row{float64(1.5), float32(2)}},
 	}}
-	const want = "0205" + "03663a34" + "0167" + "80c49fd50c" + "03" +
+	const body = "03" +
 		"0100" + "0173" + "0174" + "03" + "026964" + "0176" + "02" + "00" + "00" + "03" + "0103" + "05026162" + "00" +
 		"0203" + "02" + "00" + "03" + "0207" + "00" + "03" + "04000000000000f83f" + "0300000040" + "00"
+	const want = "0205" + "03663a34" + "0167" + "80c49fd50c" + "00" + "00" + body
+	const v1 = "0105" + "03663a34" + "0167" + "80c49fd50c" + body
 	b, err := AppendTxn(nil, tx)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +174,7 @@ func TestCodecGolden(t *testing.T) {
 	if got := hex.EncodeToString(b); got != want {
 		t.Fatalf("encoding changed:\n got %s\nwant %s", got, want)
 	}
-	for _, rec := range []string{want, "01" + want[2:]} {
+	for _, rec := range []string{want, v1} {
 		raw, _ := hex.DecodeString(rec)
 		got, err := DecodeTxn(raw)
 		if err != nil {
@@ -187,9 +190,27 @@ func TestCodecGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b[0] = 1
+	b = append([]byte{1}, b[1:len("0205"+"03663a34"+"0167"+"80c49fd50c")/2]...)
+	rest, _ := AppendTxn(nil, tx)
+	b = append(b, rest[len(b)+2:]...) // the version 1 header: no offset and more
 	if _, err := DecodeTxn(b); err == nil {
 		t.Fatal("a version 1 record with column types decoded")
+	}
+	// A part of a large transaction round-trips its Offset and More.
+	tx.Offset, tx.More = 1<<40, true
+	b, err = AppendTxn(nil, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeTxn(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameTxn(tx, got); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := DecodeTxnHeader(b); err != nil || h.Offset != 1<<40 || !h.More {
+		t.Fatalf("header of a part: %+v, %v", h, err)
 	}
 }
 

@@ -82,18 +82,31 @@ func (c ColType) Assumed() string {
 	return t
 }
 
-// Txn is one committed source transaction (or one DDL statement, which commits on its own).
+// Txn is one committed source transaction (or one DDL statement, which commits on its own),
+// or one part of a large one.
 //
 // Pos is the endpoint-owned position just past this transaction's commit: resuming the log
 // from Pos yields the next transaction. Positions of one endpoint compare with the
 // endpoint's ComparePositions. TxID is the source's own id of the transaction, opaque to
-// godwit and informational (MySQL-family: the GTID; PostgreSQL: the xid); "" when none. Time is the source commit time, unix seconds. Seq is assigned by the
-// change store (1, 2, 3, … in log order) and is 0 until stored.
+// godwit and informational (MySQL-family: the GTID; PostgreSQL: the xid); "" when none.
+// Time is the source commit time, unix seconds. Seq is assigned by the change store (1, 2,
+// 3, … in log order) and is 0 until stored.
+//
+// Parts: a source transaction too large to hold in memory is delivered as several Txns, in
+// order, with the same TxID. Offset is the index, within the source transaction, of the
+// part's first event (0 for the first part and for a whole transaction); More is true on
+// every part but the last. A part with More carries as Pos the position the source
+// transaction starts after (resuming from it yields the whole transaction again, whose
+// first Offset events the consumer already has) and as Time the time of its last event;
+// the last part carries the commit position and time like a whole transaction. Parts are
+// the same whatever the reader's memory bound when consumers trim by Offset.
 type Txn struct {
 	Seq    uint64
 	Pos    string
 	TxID   string
 	Time   int64
+	Offset uint64
+	More   bool
 	Events []Event
 }
 

@@ -137,7 +137,8 @@ func goldenTxns() []*Txn {
 }
 
 // goldenTxnsV2 are goldenTxns with column types on the row events of the first transaction:
-// a list, the same list again (sameTypes), another list, and none.
+// a list, the same list again (sameTypes), another list, and none; and two parts of a
+// large transaction.
 func goldenTxnsV2() []*Txn {
 	txns := goldenTxns()
 	tys := []ColType{{DataType: "bigint"}, {DataType: "bigint", Unsigned: true}, {DataType: "float"}, {DataType: "double"},
@@ -147,6 +148,8 @@ func goldenTxnsV2() []*Txn {
 	other[6] = ColType{DataType: "bit", Binary: true}
 	ev := txns[0].Events
 	ev[0].Types, ev[1].Types, ev[2].Types = tys, tys, other
+	txns[2].Offset, txns[2].More = 5000, true // a part of a large transaction
+	txns[3].Offset = 123456                   // the last part
 	return txns
 }
 

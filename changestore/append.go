@@ -139,7 +139,7 @@ func (s *Store) write(b []byte, done []*change.Txn) error {
 		}
 		g.last = t.Seq
 		s.nextSeq = t.Seq + 1
-		s.last = change.Txn{Seq: t.Seq, Pos: t.Pos, TxID: t.TxID, Time: t.Time}
+		s.last = change.Txn{Seq: t.Seq, Pos: t.Pos, TxID: t.TxID, Time: t.Time, Offset: t.Offset, More: t.More}
 		s.hasLast = true
 	}
 	return nil

@@ -188,6 +188,15 @@ func (s *Store) Last() (seq uint64, pos string, ts int64, ok bool) {
 	return s.last.Seq, s.last.Pos, s.last.Time, s.hasLast
 }
 
+// LastTxn returns the header (no Events) of the newest stored transaction or part: its Seq,
+// Pos, TxID, Time, Offset and More; ok is false when the store holds none. Capture resumes
+// a source transaction whose last stored part has More after its stored events.
+func (s *Store) LastTxn() (t change.Txn, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last, s.hasLast
+}
+
 // FirstSeq returns the oldest stored Seq, 0 when the store holds no transaction.
 func (s *Store) FirstSeq() uint64 {
 	s.mu.Lock()

@@ -396,3 +396,31 @@ func TestFilesArePrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestLastTxnPart: the header of a stored part of a large transaction (Offset, More) is what
+// LastTxn returns, also after a reopen (capture resumes the source transaction from it).
+func TestLastTxnPart(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{})
+	parts := []*change.Txn{
+		{Pos: "f:10", TxID: "0-1-5", Time: 7, Events: []change.Event{{Op: change.OpInsert, Schema: "d", Table: "t", Columns: []string{"id"}, After: change.Row{int64(1)}}}, More: true},
+		{Pos: "f:10", TxID: "0-1-5", Time: 8, Offset: 1, Events: []change.Event{{Op: change.OpInsert, Schema: "d", Table: "t", Columns: []string{"id"}, After: change.Row{int64(2)}}}, More: true},
+	}
+	if err := s.Append(parts...); err != nil {
+		t.Fatal(err)
+	}
+	check := func(s *Store) {
+		t.Helper()
+		l, ok := s.LastTxn()
+		if !ok || l.Seq != 2 || l.Pos != "f:10" || l.TxID != "0-1-5" || l.Offset != 1 || !l.More || l.Events != nil {
+			t.Fatalf("LastTxn = %+v, %v", l, ok)
+		}
+	}
+	check(s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, Options{})
+	defer s.Close()
+	check(s)
+}

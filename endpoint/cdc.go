@@ -25,7 +25,9 @@ type ChangeReader interface {
 	ComparePositions(a, b string) (int, error)
 	// StreamChanges reads committed transactions strictly after from, in log order, and
 	// calls fn once per transaction (each DDL statement is a transaction of its own, with
-	// its Pos). Row events of tables for which want(schema, table) is false are dropped
+	// its Pos), or once per part of a transaction larger than Options.TxnPartBytes (see
+	// change.Txn: More, Offset; the parts' events in order, every part's Offset the number of
+	// events of the transaction before it). Row events of tables for which want(schema, table) is false are dropped
 	// before decoding; DDL events are always delivered. fn's Txn and its slices are owned
 	// by fn after the call.
 	//

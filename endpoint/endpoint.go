@@ -31,7 +31,14 @@ type Endpoint interface {
 type Options struct {
 	// MaxConns bounds the pool; 0 lets the endpoint choose.
 	MaxConns int
+	// TxnPartBytes bounds how much of one source transaction change capture holds in memory:
+	// a larger transaction is delivered in parts (change.Txn More/Offset). 0 takes
+	// DefaultTxnPartBytes.
+	TxnPartBytes int
 }
+
+// DefaultTxnPartBytes is the default Options.TxnPartBytes.
+const DefaultTxnPartBytes = 4 << 20
 
 // Factory opens an endpoint for a data source. Errors are *errs.Error with KindUnavailable
 // for network/credential failures.

@@ -47,6 +47,7 @@ type Engine struct {
 	ttl     time.Duration // lease TTL
 	renew   time.Duration // lease renewal interval
 	recon   time.Duration // reconcile interval (<0: only at Start)
+	parts   int           // endpoint.Options.TxnPartBytes of the runs' endpoints
 
 	mu      sync.Mutex
 	running map[string]*run // project id → its run; entries removed by the run goroutine
@@ -94,6 +95,8 @@ type Options struct {
 	// ReconcileEvery is the period of the reconcile loop Start launches (default
 	// DefaultReconcileEvery; negative: reconcile only at Start and when Reconcile is called).
 	ReconcileEvery time.Duration
+	// TxnPartBytes is the runs' endpoint.Options.TxnPartBytes (0: the endpoint default).
+	TxnPartBytes int
 }
 
 // New returns an engine over store. Call Start to resume projects, Close to stop.
@@ -121,7 +124,7 @@ func New(store meta.Store, log *slog.Logger, opts Options) *Engine {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{store: store, log: log, now: opts.Now, funcs: opts.Steps, dataDir: opts.DataDir,
-		node: opts.NodeID, ttl: opts.LeaseTTL, renew: opts.LeaseRenew, recon: opts.ReconcileEvery,
+		node: opts.NodeID, ttl: opts.LeaseTTL, renew: opts.LeaseRenew, recon: opts.ReconcileEvery, parts: opts.TxnPartBytes,
 		running: map[string]*run{}, jobs: map[jobKey]*job{}, base: ctx, cancel: cancel}
 }
 
@@ -522,7 +525,7 @@ func (e *Engine) openEndpoints(ctx context.Context, p *model.Project) (src, dst 
 		return
 	}
 	workers := max(p.FullTransferConfig.ReadWorkerNum, p.FullTransferConfig.WriteWorkerNum)
-	if src, err = endpoint.Open(ctx, *sds, endpoint.Options{MaxConns: workers + 4}); err != nil {
+	if src, err = endpoint.Open(ctx, *sds, endpoint.Options{MaxConns: workers + 4, TxnPartBytes: e.parts}); err != nil {
 		err = fmt.Errorf("source: %w", err)
 		return
 	}

@@ -56,6 +56,7 @@ import (
 // Apply tuning. Memory held by the applier is at most workers × (queue + one batch).
 const (
 	incrQueueUnits   = 256     // units queued per worker
+	incrQueueBytes   = 8 << 20 // estimated bytes of the units queued to all workers, not yet applied
 	incrBatchRows    = 4000    // rows per target transaction
 	incrBatchBytes   = 4 << 20 // bytes per target transaction
 	incrPendingLimit = 200000  // causality entries before a barrier resets them
@@ -130,6 +131,7 @@ type applier struct {
 
 	workers []*incrWorker
 	notify  chan struct{} // a worker committed (cap 1)
+	queued  atomic.Int64  // estimated bytes sent to workers and not yet applied (bounded by incrQueueBytes)
 	failed  chan error    // a worker failed (cap len(workers))
 	pending map[string]pendingKey
 	savedAt time.Time     // last saveCommon (dispatcher goroutine only)
@@ -585,6 +587,18 @@ func (a *applier) send(ctx context.Context, w int, u *incrUnit) error {
 			return err
 		}
 	}
+	// Memory: the queues hold at most incrQueueBytes (one unit more when it is larger), so a
+	// large transaction is held a few parts at a time, not whole.
+	for q := a.queued.Load(); q > 0 && q+int64(u.bytes) > incrQueueBytes; q = a.queued.Load() {
+		select {
+		case <-a.notify:
+		case err := <-a.failed:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	a.queued.Add(int64(u.bytes))
 	wk := a.workers[w]
 	wk.dispatched = u.seq
 	wk.dispSeen.Store(u.seq)

@@ -64,6 +64,7 @@ func (w *incrWorker) loop(ctx context.Context) {
 			return
 		}
 		w.headTime.Store(0)
+		w.a.queued.Add(-int64(bytes))
 		select {
 		case w.a.notify <- struct{}{}:
 		default:

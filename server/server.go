@@ -46,6 +46,9 @@ type Config struct {
 	// a server restarted after a crash re-acquires its own leases at once instead of waiting
 	// for them to expire. Servers sharing a metadata store need different ids.
 	NodeID string
+	// TxnPartBytes bounds how much of one source transaction change capture holds in memory
+	// (endpoint.Options.TxnPartBytes; 0 = endpoint.DefaultTxnPartBytes).
+	TxnPartBytes int
 }
 
 // Server is an assembled godwit. Close it to release everything.
@@ -85,7 +88,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir, NodeID: node})
+	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir, NodeID: node, TxnPartBytes: cfg.TxnPartBytes})
 	svc := service.New(store, eng, log)
 	svc.SetAlarms(service.NewAlarms(cfg.Alarms, log))
 	version := cfg.Version

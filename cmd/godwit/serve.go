@@ -21,6 +21,7 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	var listen, dataDir, configPath, level string
+	var partBytes int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the godwit server (API and workers)",
@@ -56,7 +57,12 @@ func (a *app) serveCmd() *cobra.Command {
 				ln.Close()
 				return err
 			}
-			srv, err := openServer(ctx, dataDir, ln.Addr().String(), users, tokens, log, extra)
+			if partBytes < 0 {
+				ln.Close()
+				return fmt.Errorf("--txn-part-bytes: %d is negative", partBytes)
+			}
+			parts := func(c *server.Config) { c.TxnPartBytes = partBytes }
+			srv, err := openServer(ctx, dataDir, ln.Addr().String(), users, tokens, log, extra, parts)
 			if err != nil {
 				ln.Close()
 				return err
@@ -72,6 +78,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.StringVar(&dataDir, "data-dir", "godwit-data", "directory for the metadata store and change logs")
 	f.StringVar(&configPath, "config", "", "JSON file with users and tokens")
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
+	f.IntVar(&partBytes, "txn-part-bytes", 0, "largest part of one source transaction change capture holds in memory, in bytes; larger transactions are stored and applied in parts (0: 4 MiB)")
 	return cmd
 }
 

@@ -11,7 +11,7 @@ import (
 var _ endpoint.ChangeReader = (*Endpoint)(nil)
 
 // binlogSource is e's binlog side (package binlog holds the decoding and streaming).
-func (e *Endpoint) binlogSource() *binlog.Source { return binlog.New(e.db, e.ds, e.mariadb) }
+func (e *Endpoint) binlogSource() *binlog.Source { return binlog.New(e.db, e.ds, e.mariadb, e.parts) }
 
 // StreamChanges reads the transactions committed after from ("file:pos") and calls fn for
 // each, in log order, decoded with the table maps' own metadata (see binlog.Source and

@@ -54,6 +54,7 @@ func TestBinlogMariaDB(t *testing.T) {
 
 	t.Run("alltypes", func(t *testing.T) { blTestAllTypes(t, env) })
 	t.Run("dml", func(t *testing.T) { blTestDML(t, env) })
+	t.Run("parts", func(t *testing.T) { blTestParts(t, env) })
 	t.Run("at_time", func(t *testing.T) { blTestAtTime(t, env) })
 	t.Run("compressed", func(t *testing.T) { blTestCompressed(t, env) })
 	t.Run("heartbeat", func(t *testing.T) { blTestHeartbeat(t, env) })
@@ -562,5 +563,91 @@ func blTestCompressed(t *testing.T, env *blEnv) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("compressed events:\n got: %.300q\nwant: %.300q", got, want)
+	}
+}
+
+// blTestParts: with a small TxnPartBytes one large transaction (inserts, then updates of the
+// same rows, in one BEGIN … COMMIT) is delivered in parts: same TxID, More on all but the
+// last, Offsets counting the events before each part, every part but the last at the
+// position the transaction starts after, the last at its commit; together the parts hold
+// exactly the events of the transaction delivered whole, in order.
+func blTestParts(t *testing.T, env *blEnv) {
+	ctx := context.Background()
+	name := testenv.UniqueName("blparts")
+	blExec(t, env.root, "CREATE DATABASE "+name,
+		"CREATE TABLE "+name+".t (id INT NOT NULL PRIMARY KEY, v VARCHAR(100) NOT NULL)")
+	t.Cleanup(func() { env.root.Exec("DROP DATABASE IF EXISTS " + name) })
+	p0 := env.pos(t)
+	conn, err := env.root.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	blExec(t, conn, "BEGIN",
+		"INSERT INTO "+name+".t SELECT seq, REPEAT('x', 60) FROM "+name+".seq_1_to_3000",
+		"UPDATE "+name+".t SET v = CONCAT('u', id) WHERE id <= 1000",
+		"COMMIT",
+		"INSERT INTO "+name+".t VALUES (5000, 'after')")
+	p1 := env.pos(t)
+	want := func(s, tb string) bool { return s == name }
+
+	whole := env.collect(t, p0, p1, want)
+	if len(whole) != 2 || len(whole[0].Events) != 4000 || whole[0].More || whole[0].Offset != 0 {
+		t.Fatalf("whole: %d transactions, first with %d events", len(whole), len(whole[0].Events))
+	}
+	small, err := OpenMySQL(ctx, env.srv.DataSource("parts"), endpoint.Options{TxnPartBytes: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	parted := (&blEnv{srv: env.srv, ep: small, root: env.root}).collect(t, p0, p1, want)
+	big := parted[:len(parted)-1]
+	if len(big) < 5 {
+		t.Fatalf("%d parts of a 4000-event transaction with 16 KiB parts", len(big))
+	}
+	var events []change.Event
+	for i, p := range big {
+		last := i == len(big)-1
+		if p.TxID != whole[0].TxID || p.Offset != uint64(len(events)) || p.More == last {
+			t.Fatalf("part %d: txid %q offset %d more %v (want %q, %d, %v)", i, p.TxID, p.Offset, p.More, whole[0].TxID, len(events), !last)
+		}
+		if !last && p.Pos != big[0].Pos || last && p.Pos != whole[0].Pos {
+			t.Fatalf("part %d (more %v) at %s; the first part at %s, the commit at %s", i, p.More, p.Pos, big[0].Pos, whole[0].Pos)
+		}
+		if len(p.Events) == 0 {
+			t.Fatalf("part %d is empty", i)
+		}
+		events = append(events, p.Events...)
+	}
+	if len(events) != len(whole[0].Events) {
+		t.Fatalf("parts hold %d events, the whole transaction %d", len(events), len(whole[0].Events))
+	}
+	for i := range events {
+		a, b := &events[i], &whole[0].Events[i]
+		if a.Op != b.Op || !slices.Equal(a.Columns, b.Columns) || len(a.Before) != len(b.Before) || len(a.After) != len(b.After) {
+			t.Fatalf("event %d differs: %+v vs %+v", i, a, b)
+		}
+		for j := range a.After {
+			if !blSame(a.After[j], b.After[j]) {
+				t.Fatalf("event %d after[%d]: %s vs %s", i, j, blShow(a.After[j]), blShow(b.After[j]))
+			}
+		}
+		for j := range a.Before {
+			if !blSame(a.Before[j], b.Before[j]) {
+				t.Fatalf("event %d before[%d]: %s vs %s", i, j, blShow(a.Before[j]), blShow(b.Before[j]))
+			}
+		}
+	}
+	if n := parted[len(parted)-1]; n.More || n.Offset != 0 || n.Pos != whole[1].Pos {
+		t.Fatalf("the next transaction: %+v", n)
+	}
+	// The parts' position is where the transaction starts: at or after p0, before its
+	// commit, and resuming there yields the whole transaction again from its first event.
+	if c, _ := small.ComparePositions(p0, big[0].Pos); c > 0 {
+		t.Fatalf("parts at %s, before p0 %s", big[0].Pos, p0)
+	}
+	again := (&blEnv{srv: env.srv, ep: small, root: env.root}).collect(t, big[0].Pos, whole[0].Pos, want)
+	if again[0].TxID != whole[0].TxID || again[0].Offset != 0 || !blSame(again[0].Events[0].After[0], whole[0].Events[0].After[0]) {
+		t.Fatalf("resuming at the parts' position yields %+v first", again[0].TxID)
 	}
 }

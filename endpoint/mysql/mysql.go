@@ -38,6 +38,7 @@ type Endpoint struct {
 	ds      model.DataSource
 	version string
 	mariadb bool
+	parts   int         // change capture's transaction part size (endpoint.Options.TxnPartBytes)
 	write   writePacket // write-path state (write.go); never copied: Endpoint is used by pointer
 }
 
@@ -101,7 +102,10 @@ func OpenMySQL(ctx context.Context, ds model.DataSource, opts endpoint.Options) 
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	e := &Endpoint{db: db, ds: ds}
+	e := &Endpoint{db: db, ds: ds, parts: opts.TxnPartBytes}
+	if e.parts <= 0 {
+		e.parts = endpoint.DefaultTxnPartBytes
+	}
 	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&e.version); err != nil {
 		db.Close()
 		return nil, connectErr(ctx, ds, err)

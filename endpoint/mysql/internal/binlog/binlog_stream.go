@@ -42,6 +42,7 @@ func (e *Source) StreamChanges(ctx context.Context, from string, want func(schem
 		return err
 	}
 	a := newTxnAssembler(e.flavor(), pos, colls, want, fn)
+	a.partBytes = e.partBytes
 	return e.runBinlog(ctx, pos, a, nil)
 }
 

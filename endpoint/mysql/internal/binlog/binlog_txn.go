@@ -25,6 +25,11 @@ const maxColumns = 4096
 // "ROLLBACK" for non-transactional engines) closes it; a standalone QUERY that is not
 // BEGIN/COMMIT/XA/SAVEPOINT is a DDL transaction of its own. Every emitted Txn.Pos is the
 // end of its commit event, so it is a transaction boundary to resume from.
+//
+// Memory: once the events of the open transaction reach partBytes (estimated with
+// change.Event sizes), they are emitted as a part (change.Txn More, Offset, Pos = the position
+// the transaction starts after), so a transaction of any size is held at most partBytes (plus
+// one rows event) at a time. 0 disables parts.
 type txnAssembler struct {
 	parser *replication.BinlogParser
 	colls  map[uint64]string
@@ -40,6 +45,12 @@ type txnAssembler struct {
 	begun  bool // saw BEGIN (or XA START): a DDL now is part of the transaction
 	gtid   string
 	events []change.Event
+
+	partBytes int    // emit a part once events reach this estimated size; 0 = never
+	start     Pos    // the position the open transaction starts after
+	evStart   Pos    // the position the event being handled starts after
+	offset    uint64 // events of the open transaction already emitted in parts
+	size      int    // estimated bytes of events
 }
 
 func newTxnAssembler(flavor string, from Pos, colls map[uint64]string,
@@ -129,16 +140,22 @@ func (a *txnAssembler) handle(ev *replication.BinlogEvent) (err error) {
 }
 
 func (a *txnAssembler) handleParsed(h *replication.EventHeader, ev replication.Event) error {
-	if h.LogPos != 0 && h.Flags&replication.LOG_EVENT_ARTIFICIAL_F == 0 {
+	before := a.last
+	a.evStart = before
+	// A dump re-sends the format description at its start with a log_pos that is not an
+	// event boundary (MariaDB: the start position plus the event's length), and heartbeats
+	// carry no position of their own: neither moves the position.
+	if h.LogPos != 0 && h.Flags&replication.LOG_EVENT_ARTIFICIAL_F == 0 &&
+		h.EventType != replication.FORMAT_DESCRIPTION_EVENT && h.EventType != replication.HEARTBEAT_EVENT {
 		a.last = Pos{File: a.file, Pos: h.LogPos}
 	}
 	switch e := ev.(type) {
 	case *replication.MariadbGTIDEvent:
 		a.reset()
-		a.open, a.gtid = true, e.GTID.String()
+		a.open, a.gtid, a.start = true, e.GTID.String(), before
 	case *replication.GTIDEvent:
 		a.reset()
-		a.open = true
+		a.open, a.start = true, before
 		if e.GNO > 0 && len(e.SID) == 16 {
 			s := e.SID
 			a.gtid = fmt.Sprintf("%x-%x-%x-%x-%x:%d", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16], e.GNO)
@@ -150,7 +167,7 @@ func (a *txnAssembler) handleParsed(h *replication.EventHeader, ev replication.E
 	case *replication.TableMapEvent:
 		return a.tableMap(e)
 	case *replication.RowsEvent:
-		return a.rows(e)
+		return a.rows(h, e)
 	case *replication.TransactionPayloadEvent:
 		for _, in := range e.Events {
 			if err := a.handleParsed(in.Header, in.Event); err != nil {
@@ -166,13 +183,32 @@ func (a *txnAssembler) handleParsed(h *replication.EventHeader, ev replication.E
 }
 
 func (a *txnAssembler) reset() {
-	a.open, a.begun, a.gtid, a.events = false, false, "", nil
+	a.open, a.begun, a.gtid, a.events, a.offset, a.size = false, false, "", nil, 0, 0
 }
 
 func (a *txnAssembler) commit(h *replication.EventHeader) error {
 	t := &change.Txn{Pos: Pos{File: a.file, Pos: h.LogPos}.String(), TxID: a.gtid,
-		Time: int64(h.Timestamp), Events: a.events}
+		Time: int64(h.Timestamp), Offset: a.offset, Events: a.events}
 	a.reset()
+	return a.fn(t)
+}
+
+// grew accounts for the events appended since the last call and emits them as a part of the
+// open transaction once they reach partBytes.
+func (a *txnAssembler) grew(h *replication.EventHeader, added []change.Event) error {
+	if a.partBytes <= 0 {
+		return nil
+	}
+	for i := range added {
+		e := &added[i]
+		a.size += 48 + len(e.Query) + e.Before.Size() + e.After.Size()
+	}
+	if a.size < a.partBytes {
+		return nil
+	}
+	t := &change.Txn{Pos: a.start.String(), TxID: a.gtid, Time: int64(h.Timestamp), Offset: a.offset, More: true, Events: a.events}
+	a.offset += uint64(len(a.events))
+	a.events, a.size = nil, 0
 	return a.fn(t)
 }
 
@@ -212,6 +248,9 @@ func (a *txnAssembler) query(h *replication.EventHeader, e *replication.QueryEve
 	q := string(e.Query)
 	switch queryKind(q) {
 	case "BEGIN":
+		if !a.open {
+			a.start = a.evStart
+		}
 		a.open, a.begun = true, true
 	case "COMMIT", "ROLLBACK":
 		return a.commit(h)
@@ -227,7 +266,7 @@ func (a *txnAssembler) query(h *replication.EventHeader, e *replication.QueryEve
 		ev := change.Event{Op: change.OpDDL, Schema: string(e.Schema), Query: q}
 		if a.begun {
 			a.events = append(a.events, ev)
-			return nil
+			return a.grew(h, a.events[len(a.events)-1:])
 		}
 		a.events = append(a.events[:0:0], ev)
 		return a.commit(h)
@@ -256,7 +295,15 @@ func (a *txnAssembler) tableMap(tm *replication.TableMapEvent) error {
 	return nil
 }
 
-func (a *txnAssembler) rows(re *replication.RowsEvent) error {
+func (a *txnAssembler) rows(h *replication.EventHeader, re *replication.RowsEvent) error {
+	n := len(a.events)
+	if err := a.rowsInto(re); err != nil {
+		return err
+	}
+	return a.grew(h, a.events[n:])
+}
+
+func (a *txnAssembler) rowsInto(re *replication.RowsEvent) error {
 	t := a.tables[re.TableID]
 	if re.Flags&replication.RowsEventStmtEndFlag != 0 {
 		defer clear(a.tables)

@@ -48,7 +48,7 @@ func TestCaptureSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	src := New(root, srv.DataSource("seeds"), true)
+	src := New(root, srv.DataSource("seeds"), true, 0)
 	colls, err := src.loadCollations(ctx)
 	if err != nil {
 		t.Fatal(err)
