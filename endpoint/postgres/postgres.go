@@ -30,11 +30,13 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"vitess.io/vitess/go/vt/sqlparser"
 
 	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
@@ -55,6 +57,10 @@ type Endpoint struct {
 	version string
 	num     int // server_version_num
 	m       Mapping
+
+	parserOnce sync.Once // builds sqlp for DDL translation on first use
+	sqlp       *sqlparser.Parser
+	sqlpErr    error
 }
 
 var _ endpoint.Endpoint = (*Endpoint)(nil)
