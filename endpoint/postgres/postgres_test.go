@@ -76,7 +76,9 @@ func TestApplyAndDDL(t *testing.T) {
 		return endpoint.RowChange{Op: change.OpInsert, Table: tb, Key: []string{"id"}, Cols: cols,
 			After: change.Row{id, []byte(email), int64(1), []byte("red"), []byte("1.50")}}
 	}
-	cp := func(seq uint64) endpoint.Checkpoint { return endpoint.Checkpoint{Worker: 0, Seq: seq, Pos: "p", Time: 1} }
+	cp := func(seq uint64) endpoint.Checkpoint {
+		return endpoint.Checkpoint{Worker: 0, Seq: seq, Pos: "p", Time: 1}
+	}
 	b := &endpoint.ApplyBatch{Schema: "gwck", Stream: "s1", CP: cp(1), Safe: true, Changes: []endpoint.RowChange{ins(1, "a@x"), ins(2, "b@x"),
 		// the unique email moves from row 1 to a new row 3 (REPLACE semantics clear row 1)
 		ins(3, "a@x"),
