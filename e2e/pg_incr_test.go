@@ -66,8 +66,11 @@ func TestMySQLToPostgresIncrementalKills(t *testing.T) {
 		if capacity > 0 && done >= capacity/3 && incrSteps(t, c, id)["FULL_TRANSFER"].Status == "RUNNING" {
 			break
 		}
-		if incrSteps(t, c, id)["FULL_TRANSFER"].Status == "FINISHED" {
+		switch incrSteps(t, c, id)["FULL_TRANSFER"].Status {
+		case "FINISHED":
 			t.Fatalf("the copy finished before the kill: not a kill during the copy")
+		case "FAILED":
+			t.Fatalf("the copy failed:\n%s", incrDescribe(c, id))
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("copy stuck at %d/%d rows:\n%s", done, capacity, incrDescribe(c, id))

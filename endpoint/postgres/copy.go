@@ -166,24 +166,57 @@ func (e *Endpoint) copyTx(ctx context.Context, t *schema.Table, cols []colMap, r
 	return tx.Commit(ctx)
 }
 
-// deleteKeys deletes the rows of t whose keys appear in rows: the keys are copied into a
-// temporary table (dropped at commit) and joined.
+// deleteKeys deletes the rows of t whose key — or the value of another unique key — appears
+// in rows (MySQL's REPLACE semantics: a stale copy of a row whose unique value has since
+// moved to another row gives way, and the replay restores the right rows). The rows'
+// key and unique columns are copied into a temporary table (dropped at commit) and joined.
 func deleteKeys(ctx context.Context, tx pgx.Tx, t *schema.Table, cols []colMap, rows []change.Row) error {
 	key := t.KeyColumns()
-	idx := make([]int, len(key))
-	kcols := make([]colMap, len(key))
-	for i, k := range key {
-		idx[i] = -1
+	pos := func(name string) int {
 		for j, c := range cols {
-			if strings.EqualFold(c.Name, k) {
-				idx[i], kcols[i] = j, c
+			if strings.EqualFold(c.Name, name) {
+				return j
 			}
 		}
-		if idx[i] < 0 {
-			return errs.New(errs.KindInternal, errs.CodeCopyWrite, fmt.Sprintf("key column %s of %s.%s is not written", k, t.Schema, t.Name), "Report this godwit bug.")
+		return -1
+	}
+	groups := [][]schema.IndexPart{}
+	kp := make([]schema.IndexPart, len(key))
+	for i, k := range key {
+		kp[i] = schema.IndexPart{Column: k}
+	}
+	groups = append(groups, kp)
+	for _, ix := range t.Indexes {
+		if ix.Unique && !sameCols(ix, key) {
+			groups = append(groups, ix.Parts)
 		}
 	}
-	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE godwit_keys ON COMMIT DROP AS SELECT "+identList(key)+" FROM "+quoteTable(t.Schema, t.Name)+" WITH NO DATA"); err != nil {
+	var idx []int
+	var tcols []colMap
+	var names []string
+	have := map[int]bool{}
+	for gi, g := range groups {
+		ok := true
+		for _, p := range g {
+			ok = ok && pos(p.Column) >= 0
+		}
+		if !ok {
+			if gi == 0 {
+				return errs.New(errs.KindInternal, errs.CodeCopyWrite, fmt.Sprintf("a key column of %s.%s is not written", t.Schema, t.Name), "Report this godwit bug.")
+			}
+			groups[gi] = nil
+			continue
+		}
+		for _, p := range g {
+			if j := pos(p.Column); !have[j] {
+				have[j] = true
+				idx = append(idx, j)
+				tcols = append(tcols, cols[j])
+				names = append(names, cols[j].Name)
+			}
+		}
+	}
+	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE godwit_keys ON COMMIT DROP AS SELECT "+identList(names)+" FROM "+quoteTable(t.Schema, t.Name)+" WITH NO DATA"); err != nil {
 		return err
 	}
 	krows := make([]change.Row, len(rows))
@@ -195,19 +228,28 @@ func deleteKeys(ctx context.Context, tx pgx.Tx, t *schema.Table, cols []colMap, 
 		krows[i] = kr
 	}
 	kt := &schema.Table{Schema: "pg_temp", Name: "godwit_keys"}
-	data, err := encodeCopy(nil, kt, kcols, krows)
+	data, err := encodeCopy(nil, kt, tcols, krows)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copySQL(kt, kcols)); err != nil {
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copySQL(kt, tcols)); err != nil {
 		return err
 	}
-	conds := make([]string, len(key))
-	for i, k := range key {
-		conds[i] = "t." + quoteIdent(k) + " = k." + quoteIdent(k)
-	}
-	if _, err := tx.Exec(ctx, "DELETE FROM "+quoteTable(t.Schema, t.Name)+" t USING pg_temp.godwit_keys k WHERE "+strings.Join(conds, " AND ")); err != nil {
-		return err
+	for _, g := range groups {
+		if g == nil {
+			continue
+		}
+		conds := make([]string, len(g))
+		for i, p := range g {
+			a, b := "t."+quoteIdent(cols[pos(p.Column)].Name), "k."+quoteIdent(cols[pos(p.Column)].Name)
+			if p.Length > 0 {
+				a, b = fmt.Sprintf("left(%s::text, %d)", a, p.Length), fmt.Sprintf("left(%s::text, %d)", b, p.Length)
+			}
+			conds[i] = a + " = " + b
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM "+quoteTable(t.Schema, t.Name)+" t USING pg_temp.godwit_keys k WHERE "+strings.Join(conds, " AND ")); err != nil {
+			return err
+		}
 	}
 	_, err = tx.Exec(ctx, "DROP TABLE pg_temp.godwit_keys")
 	return err

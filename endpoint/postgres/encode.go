@@ -249,8 +249,12 @@ func appendValue(b []byte, cm *colMap, v any) ([]byte, bool, error) {
 			return b, false, badValue(cm, adviceFormat, "%v", err)
 		}
 		if zero {
-			if cm.ZeroNull {
+			if cm.ZeroNull && cm.Nullable {
 				return b, true, nil
+			}
+			if cm.ZeroNull {
+				return b, false, badValue(cm, "Fix the zero dates on the source, or make the target column nullable: typeMapping.zeroDate=null writes NULL only where the column allows it.",
+					"zero date %q in a NOT NULL column", s)
 			}
 			return b, false, badValue(cm, adviceZero, "zero date %q has no PostgreSQL equivalent", s)
 		}

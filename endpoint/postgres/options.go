@@ -31,8 +31,8 @@ const (
 	// "time" (time of day; a negative or ≥ 24h value fails the copy naming the row).
 	OptTime = "typeMapping.time"
 	// OptZeroDate is the policy for MySQL zero dates ('0000-00-00', '2024-00-10'): "refuse"
-	// (default: the copy fails naming the row) or "null" (written as NULL; such columns are
-	// created nullable).
+	// (default: the copy fails naming the row) or "null" (written as NULL where the column
+	// allows NULL; a zero date in a NOT NULL column still fails naming the row).
 	OptZeroDate = "typeMapping.zeroDate"
 	// OptNulInText is the policy for character data holding NUL bytes, which PostgreSQL text
 	// cannot store: "refuse" (default: the copy fails naming the row) or "strip" (NULs are

@@ -245,11 +245,7 @@ func translateColumn(t *schema.Table, c *schema.Column, m Mapping) (colMap, erro
 		return cm, unsupportedType(t, c)
 	}
 	if (cm.Kind == kDate || cm.Kind == kTimestamp || cm.Kind == kTimestamptz) && m.ZeroDate == "null" {
-		cm.ZeroNull = true
-		if !cm.Nullable {
-			cm.Nullable = true
-			cm.Notes = append(cm.Notes, "created nullable: zero dates are written as NULL (typeMapping.zeroDate=null)")
-		}
+		cm.ZeroNull = true // where the column allows NULL; a NOT NULL column still refuses a zero date
 	}
 	if c.AutoIncrement {
 		cm.Identity = true
