@@ -69,6 +69,14 @@ func TestMySQLToPostgresEveryType(t *testing.T) {
 			"fullTransferConfig": map[string]any{"readWorkerNum": 2, "writeWorkerNum": 2}}
 	}
 
+	// An option godwit cannot honour is refused at creation, naming the field.
+	var e apiErr
+	bad := map[string]any{"name": "pg_bad", "type": "POSTGRESQL", "host": pg.Host, "port": pg.Port, "user": pg.User, "password": pg.Password,
+		"options": map[string]any{"typeMapping.enum": "set"}}
+	if code := native(t, base, "POST", "/api/v1/datasources", bad, &e); code != 400 || !strings.Contains(fmt.Sprintf("%+v", e), "options.typeMapping.enum") {
+		t.Errorf("bad typeMapping option: HTTP %d %+v, want 400 naming options.typeMapping.enum", code, e)
+	}
+
 	// Defaults: the zero dates and the NUL bytes of all_types are refused, naming the row.
 	db1 := testenv.NewPostgresDatabase(t, pg, "pgdef")
 	id := createProject(t, base, body("mypg_def", createPGDS(t, base, "pg_def", pg, db1, nil)))
@@ -91,6 +99,20 @@ func TestMySQLToPostgresEveryType(t *testing.T) {
 	action(t, base, id, "start")
 	if s := waitStatus(t, base, id, "FINISHED", "FAILED"); s != "FINISHED" {
 		t.Fatalf("project: %s, want FINISHED\n%s", s, incrDescribe(c, id))
+	}
+	var items struct {
+		Items []struct{ Name, Status, Message string } `json:"items"`
+	}
+	native(t, base, "GET", "/api/v1/projects/"+id+"/precheck", nil, &items)
+	got := map[string]string{}
+	for _, it := range items.Items {
+		got[it.Name] = it.Status
+	}
+	for name, want := range map[string]string{"DestDbConnectivity": "PASSED", "DestDbEncoding": "PASSED", "DestDbPrivileges": "PASSED",
+		"DestDbVersion": "PASSED", "DestTypeMapping": "ALARM", "DestCollation": "ALARM"} {
+		if got[name] != want {
+			t.Errorf("precheck item %s = %q, want %s (items %+v)", name, got[name], want, items.Items)
+		}
 	}
 	conn, err := pg.Conn(ctx, db2)
 	if err != nil {

@@ -333,6 +333,28 @@ WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, benchDB, t
 		cols = append(cols, c)
 	}
 	rows.Close()
+	pgTypes := map[string]string{}
+	trows, err := pg.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`, schemaName, table)
+	if err != nil {
+		return 0, nil, err
+	}
+	for trows.Next() {
+		var n, dt string
+		if err := trows.Scan(&n, &dt); err != nil {
+			trows.Close()
+			return 0, nil, err
+		}
+		pgTypes[n] = dt
+	}
+	trows.Close()
+	if len(pgTypes) == 0 {
+		return 0, nil, fmt.Errorf("table %s.%s does not exist in PostgreSQL", schemaName, table)
+	}
+	for i := range cols {
+		if t := pgTypes[cols[i].name]; t == "json" || t == "jsonb" {
+			cols[i].dt = "json" // MariaDB's JSON is a LONGTEXT alias in information_schema
+		}
+	}
 	mySel := make([]string, len(cols))
 	pgSel := make([]string, len(cols))
 	for i, c := range cols {
@@ -340,12 +362,14 @@ WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, benchDB, t
 		q := `"` + c.name + `"`
 		switch c.dt {
 		case "float", "double":
-			pgSel[i] = q + "::float8"
+			pgSel[i] = q + "::float8 AS c" + strconv.Itoa(i)
+			continue
 		case "binary", "varbinary", "blob", "tinyblob", "mediumblob", "longblob":
 			pgSel[i] = "encode(" + q + ", 'hex')"
 		default:
 			pgSel[i] = q + "::text"
 		}
+		pgSel[i] += " AS c" + strconv.Itoa(i) // ORDER BY id then names the table's column, not this text
 	}
 	mr, err := my.QueryContext(ctx, "SELECT "+strings.Join(mySel, ",")+" FROM `"+benchDB+"`.`"+table+"` WHERE 1 = ? ORDER BY id", 1)
 	if err != nil {
