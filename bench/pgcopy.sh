@@ -66,8 +66,10 @@ SET MySQL PARAMETERS net_read_timeout = '600', net_write_timeout = '600'
 ;
 LOAD
 	t0=$(now)
-	pgloader --dynamic-space-size 4096 --no-ssl-cert-verification "$WORK/load.pgl" >"$WORK/pgloader.log" 2>&1 || echo "pgloader exit $?" >>"$WORK/pgloader.log"
+	local rc=0
+	pgloader --dynamic-space-size 4096 --no-ssl-cert-verification "$WORK/load.pgl" >"$WORK/pgloader.log" 2>&1 || rc=$?
 	elapsed "$t0"
+	echo "pgloader exit status $rc" >>"$WORK/pgloader.log"
 }
 
 TOOLS=(godwit pgloader)
@@ -87,7 +89,7 @@ for run in $(seq "$RUNS"); do
 		TIMES[$tool]="${TIMES[$tool]:-} $s"
 		[ "${EXACT[$tool]:-exact}" = exact ] && EXACT[$tool]=$verdict
 		echo "run $run: $tool ${s}s ($verdict)"
-		[ "$tool" = pgloader ] && tail -25 "$WORK/pgloader.log" | sed 's/^/    pgloader: /'
+		if [ "$tool" = pgloader ]; then tail -26 "$WORK/pgloader.log" | sed 's/^/    pgloader: /'; fi
 	done
 done
 
