@@ -175,3 +175,30 @@ func dump(t *testing.T, e *Endpoint, q string) string {
 	}
 	return strings.Join(out, ",")
 }
+
+// TestViews: a MySQL view definition is created with quoted identifiers; one PostgreSQL
+// refuses is reported with endpoint.ErrUntranslatable (STRUCT_TRANSFER logs it and goes on).
+func TestViews(t *testing.T) {
+	ctx := context.Background()
+	e, _, _ := openPG(t, nil)
+	if err := e.CreateDatabase(ctx, "app", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.CreateTable(ctx, kv("app"), true); err != nil {
+		t.Fatal(err)
+	}
+	ok := &schema.View{Schema: "app", Name: "v_ok", Definition: "select `k`.`id` AS `id`,`k`.`email` AS `Email` from `app`.`kv` `k` where (`k`.`amount` > 0)"}
+	if err := e.CreateView(ctx, ok); err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, e, `SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'app' AND table_name = 'v_ok'`); got != "id,Email" {
+		t.Errorf("view columns %s", got)
+	}
+	bad := &schema.View{Schema: "app", Name: "v_bad", Definition: "select ifnull(`k`.`amount`, 0) AS `a` from `app`.`kv` `k`"}
+	if err := e.CreateView(ctx, bad); !errors.Is(err, endpoint.ErrUntranslatable) {
+		t.Errorf("untranslatable view: %v", err)
+	}
+	if k, _ := e.ObjectKind(ctx, "app", "v_bad"); k != endpoint.ObjectAbsent {
+		t.Errorf("v_bad is %q", k)
+	}
+}
