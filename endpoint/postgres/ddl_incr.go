@@ -105,8 +105,31 @@ func renameTable(from, to sqlparser.TableName) []string {
 	}
 	if to.Name.String() != from.Name.String() {
 		out = append(out, "ALTER TABLE "+tableName(cur)+" RENAME TO "+quoteIdent(to.Name.String()))
+		sch := cur.Qualifier.String()
+		if sch == "" {
+			sch = "public"
+		}
+		out = append(out, renameDerived(sch, from.Name.String(), to.Name.String()))
 	}
 	return out
+}
+
+// renameDerived renames the indexes and constraints godwit named after a table
+// (<table>_<index>, <table>_<column>_check, <table>_pkey) when the table is renamed, so
+// later DDL finds them under the names it derives from the new table name.
+func renameDerived(sch, oldName, newName string) string {
+	l := func(s string) string { return quoteLiteral(s) }
+	return fmt.Sprintf(`DO $godwit$ DECLARE r record; BEGIN
+  FOR r IN SELECT c.conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+    WHERE n.nspname = %[1]s AND t.relname = %[3]s AND left(c.conname, length(%[2]s) + 1) = %[2]s || '_' LOOP
+    EXECUTE format('ALTER TABLE %%I.%%I RENAME CONSTRAINT %%I TO %%I', %[1]s, %[3]s, r.conname, left(%[3]s || substr(r.conname, length(%[2]s) + 1), 63));
+  END LOOP;
+  FOR r IN SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+    WHERE n.nspname = %[1]s AND t.relname = %[3]s AND left(i.relname, length(%[2]s) + 1) = %[2]s || '_'
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) LOOP
+    EXECUTE format('ALTER INDEX %%I.%%I RENAME TO %%I', %[1]s, r.relname, left(%[3]s || substr(r.relname, length(%[2]s) + 1), 63));
+  END LOOP;
+END $godwit$`, l(sch), l(oldName), l(newName))
 }
 
 // columnOf reads a column definition into the neutral model with its MySQL type.
