@@ -1,6 +1,11 @@
 package endpoint
 
-import "context"
+import (
+	"context"
+	"errors"
+
+	"github.com/godwit/godwit/schema"
+)
 
 // ObjectKind is what a name in a database denotes, in the words of the catalog
 // (information_schema.TABLES.TABLE_TYPE for MySQL-family servers). Kinds other than the
@@ -26,4 +31,18 @@ func (k ObjectKind) IsTable() bool { return k == ObjectTable }
 type ObjectInspector interface {
 	// ObjectKind returns the kind of db.name, ObjectAbsent when nothing has that name.
 	ObjectKind(ctx context.Context, db, name string) (ObjectKind, error)
+}
+
+// ErrUntranslatable is wrapped by a SchemaWriter's CreateView error when the view's
+// definition cannot be expressed in the target's dialect: STRUCT_TRANSFER then reports the
+// view (a WARN log entry naming it and the reason) and goes on instead of failing; the view
+// is not created, and nothing else is dropped.
+var ErrUntranslatable = errors.New("cannot be translated to the target's dialect")
+
+// SchemaNoter is the optional capability of a SchemaWriter whose CreateTable may not
+// reproduce everything of a source definition (another dialect): TableNotes returns what of
+// table db.name it did not reproduce or changed (one line each), which STRUCT_TRANSFER
+// logs as WARN entries after creating the table.
+type SchemaNoter interface {
+	TableNotes(t *schema.Table) []string
 }

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -95,6 +96,9 @@ func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
 	if err := a.retry(ctx, "applying a DDL on the target", func() error {
 		return a.ddl.ExecDDL(ctx, info.Target)
 	}); err != nil {
+		if errors.Is(err, endpoint.ErrUntranslatable) { // another dialect: handled per ddlPolicy
+			return a.refuseDDL(ctx, ev, "the target cannot express it: "+err.Error())
+		}
 		return err
 	}
 	// Definitions changed: an explicit event for the plan (new version for the touched tables).

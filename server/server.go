@@ -17,7 +17,8 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/api"
-	_ "github.com/godwit/godwit/endpoint/mysql" // registers MySQL-family data sources
+	_ "github.com/godwit/godwit/endpoint/mysql"    // registers MySQL-family data sources
+	_ "github.com/godwit/godwit/endpoint/postgres" // registers PostgreSQL data sources
 	"github.com/godwit/godwit/engine"
 	"github.com/godwit/godwit/meta/sqlite"
 	"github.com/godwit/godwit/secret"

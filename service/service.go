@@ -62,6 +62,9 @@ func (s *Service) CreateDataSource(ctx context.Context, ds model.DataSource, ski
 	case ds.User == "":
 		return "", errs.Invalid("user is required")
 	}
+	if err := endpoint.CheckOptions(ds); err != nil {
+		return "", err
+	}
 	if !skipTest {
 		ep, err := endpoint.Open(ctx, ds, endpoint.Options{MaxConns: 1})
 		if err != nil {

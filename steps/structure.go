@@ -72,6 +72,11 @@ func Struct(ctx context.Context, env *Env) error {
 			}
 		} else {
 			env.Logf(ctx, "INFO", "created table %s", t.TargetKey())
+			if n, ok := sw.(endpoint.SchemaNoter); ok {
+				for _, note := range n.TableNotes(t.Dst) {
+					env.Logf(ctx, "WARN", "table %s: %s", t.TargetKey(), note)
+				}
+			}
 			if err := createUniquesForIncr(ctx, env, sw, t.Dst, defer_); err != nil {
 				return err
 			}
@@ -94,6 +99,11 @@ func Struct(ctx context.Context, env *Env) error {
 		}
 		nv.Definition = def
 		if err := sw.CreateView(ctx, &nv); err != nil {
+			if errors.Is(err, endpoint.ErrUntranslatable) {
+				env.Logf(ctx, "WARN", "view %s.%s not created: %v", v.DstDB, v.Dst, err)
+				done++
+				continue
+			}
 			return err
 		}
 		env.Logf(ctx, "INFO", "created view %s.%s", v.DstDB, v.Dst)

@@ -69,7 +69,7 @@ func kindOf(c *schema.Column) (canonKind, int) {
 	case "double", "double precision", "float8":
 		return cFloat64, 0
 	case "datetime", "timestamp", "time", "timestamp without time zone", "timestamp with time zone", "timestamptz",
-		"time without time zone":
+		"time without time zone", "interval":
 		return cTime, fsp(c.ColumnType)
 	case "bit":
 		return cBit, 0

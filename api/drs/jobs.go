@@ -17,7 +17,7 @@ import (
 var jobNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,49}$`)
 
 // dbTypes maps DRS db_type to the godwit data-source type for the engines godwit serves.
-var dbTypes = map[string]model.DataSourceType{"mysql": model.TypeMySQL, "mariadb": model.TypeMariaDB}
+var dbTypes = map[string]model.DataSourceType{"mysql": model.TypeMySQL, "mariadb": model.TypeMariaDB, "postgresql": model.TypePostgreSQL}
 
 // validate checks a create request and returns the source and target data sources.
 func (req *CreateJobReq) validate() (src, dst model.DataSource, err error) {
@@ -59,7 +59,7 @@ func endpointDS(e EndpointInfo, role, field string) (model.DataSource, error) {
 	typ, ok := dbTypes[strings.ToLower(e.DBType)]
 	switch {
 	case !ok:
-		return model.DataSource{}, unsupported(field + ".db_type " + strconvQuote(e.DBType) + " (godwit serves mysql)")
+		return model.DataSource{}, unsupported(field + ".db_type " + strconvQuote(e.DBType) + " (godwit serves mysql, mariadb and postgresql)")
 	case e.EndpointRole != "" && e.EndpointRole != role:
 		return model.DataSource{}, invalid("%s.endpoint_role must be %s", field, role)
 	case e.Endpoint == nil:
@@ -70,6 +70,9 @@ func endpointDS(e EndpointInfo, role, field string) (model.DataSource, error) {
 		return model.DataSource{}, invalid("%s.endpoint.db_user is required", field)
 	}
 	port := 3306
+	if typ == model.TypePostgreSQL {
+		port = 5432
+	}
 	if e.Endpoint.DBPort != nil {
 		n, err := strconv.Atoi(string(*e.Endpoint.DBPort))
 		if err != nil || n < 1 || n > 65535 {
@@ -77,7 +80,11 @@ func endpointDS(e EndpointInfo, role, field string) (model.DataSource, error) {
 		}
 		port = n
 	}
-	return model.DataSource{Type: typ, Host: strings.TrimSpace(e.Endpoint.IP), Port: port, User: e.Endpoint.DBUser, Password: e.Endpoint.DBPassword}, nil
+	ds := model.DataSource{Type: typ, Host: strings.TrimSpace(e.Endpoint.IP), Port: port, User: e.Endpoint.DBUser, Password: e.Endpoint.DBPassword}
+	if typ == model.TypePostgreSQL && e.Endpoint.DBName != "" { // the PostgreSQL database; MySQL databases become its schemas
+		ds.Options = map[string]string{"database": e.Endpoint.DBName}
+	}
+	return ds, nil
 }
 
 func strconvQuote(s string) string {

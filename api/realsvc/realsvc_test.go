@@ -19,6 +19,7 @@ import (
 
 	"github.com/godwit/godwit/api"
 	_ "github.com/godwit/godwit/endpoint/mysql"
+	_ "github.com/godwit/godwit/endpoint/postgres"
 	"github.com/godwit/godwit/engine"
 	"github.com/godwit/godwit/meta/sqlite"
 	"github.com/godwit/godwit/secret"

@@ -37,6 +37,9 @@ func (a *app) dsCreateCmd() *cobra.Command {
 				req.Password = strings.TrimRight(line, "\r\n")
 			}
 			req.Type = strings.ToUpper(req.Type)
+			if req.Type == "POSTGRESQL" && !cmd.Flags().Changed("port") {
+				req.Port = 5432
+			}
 			ds, err := a.client().CreateDataSource(cmd.Context(), req)
 			if err != nil {
 				return err
@@ -52,7 +55,7 @@ func (a *app) dsCreateCmd() *cobra.Command {
 	f.StringVar(&req.Name, "name", "", "data source name (required)")
 	f.StringVar(&req.Type, "type", "MARIADB", "MYSQL, MARIADB, OB_MYSQL, TIDB, POSTGRESQL or KAFKA")
 	f.StringVar(&req.Host, "host", "127.0.0.1", "host")
-	f.IntVar(&req.Port, "port", 3306, "port")
+	f.IntVar(&req.Port, "port", 3306, "port (default 5432 for POSTGRESQL)")
 	f.StringVar(&req.User, "db-user", "", "database user (required)")
 	f.StringVar(&req.Password, "db-password", "", "database password (prefer --password-stdin)")
 	f.BoolVar(&pwStdin, "password-stdin", false, "read the database password from the first line of stdin")

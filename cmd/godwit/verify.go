@@ -14,7 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	_ "github.com/godwit/godwit/endpoint/mysql" // registers MySQL-family data sources (wiring only)
+	_ "github.com/godwit/godwit/endpoint/mysql"    // registers MySQL-family data sources (wiring only)
+	_ "github.com/godwit/godwit/endpoint/postgres" // registers PostgreSQL data sources (wiring only)
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/service"
 )

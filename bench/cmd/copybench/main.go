@@ -6,6 +6,7 @@
 //	copybench seed -env FILE [-wide]           (re)build database bench (benchwide) on the source
 //	copybench verify -env FILE [-srcdb DB]     compare the target's DB with the source's (rows, checksums, indexes)
 //	copybench godwit -env FILE -bin BIN [-db DB]  one godwit run of DB into the target
+//	copybench pgservers|pgreset|pggodwit|pgverify   MySQL → PostgreSQL (bench/pgcopy.sh, see pg.go)
 package main
 
 import (
@@ -28,6 +29,14 @@ func main() {
 		err = cmdVerify(os.Args[2:])
 	case "godwit":
 		err = cmdGodwit(os.Args[2:])
+	case "pgservers":
+		err = cmdPGServers(os.Args[2:])
+	case "pgreset":
+		err = cmdPGReset(os.Args[2:])
+	case "pggodwit":
+		err = cmdPGGodwit(os.Args[2:])
+	case "pgverify":
+		err = cmdPGVerify(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
