@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"sync/atomic"
@@ -10,9 +9,7 @@ import (
 
 	"github.com/godwit/godwit/engine"
 	"github.com/godwit/godwit/errs"
-	"github.com/godwit/godwit/meta/sqlite"
 	"github.com/godwit/godwit/model"
-	"github.com/godwit/godwit/secret"
 )
 
 // TestJobLeaseTwoNodes runs two engines (nodes A and B) over one SQLite file: a standalone
@@ -23,22 +20,8 @@ import (
 // after the takeover is stored.
 func TestJobLeaseTwoNodes(t *testing.T) {
 	ctx := context.Background()
-	box, err := secret.NewBox(bytes.Repeat([]byte{7}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.DiscardHandler)
-	path := t.TempDir() + "/meta.db"
-	stA, err := sqlite.Open(ctx, path, box, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stA.Close()
-	stB, err := sqlite.Open(ctx, path, box, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stB.Close()
+	stA, stB := twoNodeStores(t, log)
 	ds := model.DataSource{ID: model.NewID("e"), Name: "job-lease-ds", Type: model.TypeMariaDB, Host: "127.0.0.1", Port: 1, User: "u"}
 	if err := stA.CreateDataSource(ctx, &ds); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,25 @@ import (
 	"github.com/godwit/godwit/testenv"
 )
 
+// twoNodeStores opens one SQLite metadata file twice, as two nodes sharing a store do; both
+// are closed at the end of the test.
+func twoNodeStores(t *testing.T, log *slog.Logger) (*sqlite.Store, *sqlite.Store) {
+	t.Helper()
+	box, err := secret.NewBox(bytes.Repeat([]byte{7}, secret.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/meta.db"
+	var out [2]*sqlite.Store
+	for i := range out {
+		if out[i], err = sqlite.Open(context.Background(), path, box, log); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { out[i].Close() })
+	}
+	return out[0], out[1]
+}
+
 type nodeWrite struct {
 	node string
 	err  error
@@ -31,22 +50,8 @@ type nodeWrite struct {
 // tried to write after the takeover is stored.
 func TestLeaseTwoNodes(t *testing.T) {
 	ctx := context.Background()
-	box, err := secret.NewBox(bytes.Repeat([]byte{7}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.DiscardHandler)
-	path := t.TempDir() + "/meta.db"
-	stA, err := sqlite.Open(ctx, path, box, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stA.Close()
-	stB, err := sqlite.Open(ctx, path, box, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stB.Close()
+	stA, stB := twoNodeStores(t, log)
 	ds := testenv.SharedMariaDB(t, "engine").DataSource("lease-ds")
 	ds.ID = model.NewID("e")
 	if err := stA.CreateDataSource(ctx, &ds); err != nil {
