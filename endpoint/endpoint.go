@@ -31,6 +31,9 @@ type Endpoint interface {
 type Options struct {
 	// MaxConns bounds the pool; 0 lets the endpoint choose.
 	MaxConns int
+	// Project is the project the endpoint is opened for (nil for a connectivity test);
+	// message-queue sinks read their settings (serializer, topics, partitioning) from it.
+	Project *model.Project
 }
 
 // Factory opens an endpoint for a data source. Errors are *errs.Error with KindUnavailable
