@@ -851,5 +851,3 @@ func (e *encoder) encodeDDL(d *ddlEvent) (message, error) {
 	}
 	return msg, nil
 }
-
-
