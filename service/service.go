@@ -222,6 +222,9 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 	if err := endpoint.CheckProject(p, src.Type, dst.Type); err != nil {
 		return err
 	}
+	if err := mqSettingsOnlyForMQ(p, dst.Type); err != nil {
+		return err
+	}
 	rules := rulesFor(p, src.Type, dst.Type)
 	if err := rules.mapping("transferMapping.databases", p.TransferMapping.Databases); err != nil {
 		return err

@@ -6,13 +6,13 @@ import (
 	"testing"
 )
 
-// TestUnservedDataSourceTypesAreRefused creates POSTGRESQL and KAFKA data sources — types
+// TestUnservedDataSourceTypesAreRefused creates POSTGRESQL data sources — a type
 // model knows but no registered endpoint serves — through the native, OMS and DRS shapes:
 // each is refused with PARAM_ERROR (DRS: a 400) naming the type, the native and OMS messages
 // list the supported types, and no data source is stored.
 func TestUnservedDataSourceTypesAreRefused(t *testing.T) {
 	h := newHandler(t)
-	for _, typ := range []string{"POSTGRESQL", "KAFKA", "postgresql"} {
+	for _, typ := range []string{"POSTGRESQL", "postgresql"} {
 		ds := `{"name":"bad_` + typ + `","type":"` + typ + `","host":"10.0.0.5","port":5432,"user":"u","password":"p","skipConnectivityTest":true}`
 		w := serve(h, "POST", "/api/v1/datasources", []byte(ds))
 		if body := w.Body.String(); w.Code != 400 || !strings.Contains(body, `"code":"PARAM_ERROR"`) ||
