@@ -76,6 +76,11 @@ type RowChange struct {
 	Cols   []string
 	Before change.Row
 	After  change.Row
+	// Seq, Pos and Time are the source transaction of the change (as in Checkpoint), set by
+	// the replayer; message sinks put them in their messages, SQL sinks ignore them.
+	Seq  uint64
+	Pos  string
+	Time int64
 }
 
 // Checkpoint is the apply position of one worker of one stream: every change the worker

@@ -35,6 +35,9 @@ type Options struct {
 	// a larger transaction is delivered in parts (change.Txn More/Offset). 0 takes
 	// DefaultTxnPartBytes.
 	TxnPartBytes int
+	// Project is the project the endpoint is opened for (nil for a connectivity test);
+	// message-queue sinks read their settings (serializer, topics, partitioning) from it.
+	Project *model.Project
 }
 
 // DefaultTxnPartBytes is the default Options.TxnPartBytes.

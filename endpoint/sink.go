@@ -71,3 +71,33 @@ type CheckpointSchemaSink interface {
 type DDLSink interface {
 	ExecDDL(ctx context.Context, stmt string) error
 }
+
+// DDLPublisher is the optional capability of a message sink (Kafka) whose StreamSink
+// publishes a source DDL as a message in its format's own way instead of running it.
+// PublishDDL commits the message and d.Positions (every worker moved to the DDL) together,
+// so a DDL is published exactly once; the replayer calls it instead of DDLSink.ExecDDL.
+type DDLPublisher interface {
+	PublishDDL(ctx context.Context, d DDLMessage) error
+}
+
+// DDLMessage is one source DDL to publish.
+type DDLMessage struct {
+	Database  string      // the statement's default database on the source
+	Tables    []TableName // the touched tables, target names (first: the main table)
+	Kinds     []string    // DDLInfo.Kinds
+	Query     string      // the statement as the source ran it
+	Target    string      // the statement rewritten with target names
+	Seq       uint64
+	Pos       string
+	Time      int64 // source commit time, unix seconds
+	Positions []Checkpoint
+}
+
+// Schemaless is the capability of a target that has no schema to create (a message
+// queue): STRUCT_TRANSFER and INDEX_TRANSFER have nothing to do on it, and a project's
+// verification cannot read it back (the endpoint's project check refuses FULL_VERIFIER).
+type Schemaless interface {
+	// SchemaNote says, for the step's log, what the target does instead (e.g. "topics are
+	// created on first write").
+	SchemaNote() string
+}

@@ -529,7 +529,7 @@ func (e *Engine) openEndpoints(ctx context.Context, p *model.Project) (src, dst 
 		err = fmt.Errorf("source: %w", err)
 		return
 	}
-	if dst, err = endpoint.Open(ctx, *dds, endpoint.Options{MaxConns: workers + 4}); err != nil {
+	if dst, err = endpoint.Open(ctx, *dds, endpoint.Options{MaxConns: workers + 4, Project: p}); err != nil {
 		src.Close()
 		err = fmt.Errorf("target: %w", err)
 	}

@@ -103,6 +103,22 @@ type TableObject struct {
 type CommonTransferConfig struct {
 	TableCategory string `json:"tableCategory"` // ALL | WITH_UNIQUE_ROW_ID | WITHOUT_UNIQUE_ROW_ID
 	ActiveActive  bool   `json:"activeActive"`
+
+	// Message-queue targets (KAFKA), OMS fields: the serializer (DEFAULT | CANAL | DEBEZIUM |
+	// DEBEZIUMFLATTEN), the partition mode (ONE | HASH | TABLE) and, for ONE, the partition.
+	// Validated at creation for a Kafka target and refused for any other (see endpoint/kafka).
+	MqSerializerType string `json:"mqSerializerType,omitempty"`
+	MqPartitionMode  string `json:"mqPartitionMode,omitempty"`
+	MqPartition      int    `json:"mqPartition,omitempty"`
+	// godwit extensions for Kafka targets. MqTopic sends every table to one topic; otherwise
+	// each table has its own topic <MqTopicPrefix>.<database>.<table> (prefix default "godwit").
+	MqTopic       string `json:"mqTopic,omitempty"`
+	MqTopicPrefix string `json:"mqTopicPrefix,omitempty"`
+	// MqWithSchema adds Debezium's "schema" part to DEBEZIUM / DEBEZIUMFLATTEN messages.
+	MqWithSchema bool `json:"mqWithSchema,omitempty"`
+	// MqDecimalHandlingMode is Debezium's decimal.handling.mode: precise (default: base64 of
+	// the unscaled two's-complement big-endian integer), string or double.
+	MqDecimalHandlingMode string `json:"mqDecimalHandlingMode,omitempty"`
 }
 
 // StructTransferConfig configures STRUCT_TRANSFER.

@@ -23,7 +23,7 @@ func (a *applier) applyDDL(ctx context.Context, t *change.Txn) error {
 	}
 	ev := &t.Events[0]
 	if t.Seq > a.hw || !a.ddlDoneBefore(t.Seq) {
-		if err := a.runDDL(ctx, ev); err != nil {
+		if err := a.runDDL(ctx, ev, t); err != nil {
 			return err
 		}
 	}
@@ -59,7 +59,7 @@ func (a *applier) ddlDoneBefore(seq uint64) bool {
 	return true
 }
 
-func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
+func (a *applier) runDDL(ctx context.Context, ev *change.Event, t *change.Txn) error {
 	if a.tr == nil {
 		a.host.Logf(ctx, "WARN", "DDL skipped (the source cannot translate DDL): %s", clip(ev.Query))
 		return nil
@@ -90,10 +90,15 @@ func (a *applier) runDDL(ctx context.Context, ev *change.Event) error {
 	if info.Target == "" {
 		return a.refuseDDL(ctx, ev, "it touches tables the project does not move")
 	}
-	if a.ddl == nil {
+	if pub, ok := a.sink.(endpoint.DDLPublisher); ok {
+		if err := a.retry(ctx, "publishing a DDL to the target", func() error {
+			return pub.PublishDDL(ctx, a.ddlMessage(ev, t, info))
+		}); err != nil {
+			return err
+		}
+	} else if a.ddl == nil {
 		return a.refuseDDL(ctx, ev, "the target cannot apply DDL")
-	}
-	if err := a.retry(ctx, "applying a DDL on the target", func() error {
+	} else if err := a.retry(ctx, "applying a DDL on the target", func() error {
 		return a.ddl.ExecDDL(ctx, info.Target)
 	}); err != nil {
 		if errors.Is(err, endpoint.ErrUntranslatable) { // another dialect: handled per ddlPolicy
@@ -128,4 +133,20 @@ func clip(s string) string {
 		return s[:300] + "…"
 	}
 	return s
+}
+
+// ddlMessage describes a DDL for a DDLPublisher: target table names, and every worker's
+// position moved to the DDL's transaction.
+func (a *applier) ddlMessage(ev *change.Event, t *change.Txn, info endpoint.DDLInfo) endpoint.DDLMessage {
+	m := endpoint.DDLMessage{Database: ev.Schema, Kinds: info.Kinds, Query: ev.Query, Target: info.Target,
+		Seq: t.Seq, Pos: t.Pos, Time: t.Time}
+	for _, tn := range info.Tables {
+		if d, ok := a.sel.MapName(tn.Schema, tn.Name); ok {
+			m.Tables = append(m.Tables, d)
+		}
+	}
+	for i := range a.workers {
+		m.Positions = append(m.Positions, endpoint.Checkpoint{Worker: i, Seq: t.Seq, Pos: t.Pos, Time: t.Time})
+	}
+	return m
 }

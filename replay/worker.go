@@ -82,7 +82,11 @@ func (w *incrWorker) apply(ctx context.Context, batch []*incrUnit, rows int) err
 		Changes: make([]endpoint.RowChange, 0, rows)}
 	for _, u := range batch {
 		b.Safe = b.Safe || u.safe
+		n := len(b.Changes)
 		b.Changes = append(b.Changes, u.changes...)
+		for i := n; i < len(b.Changes); i++ { // the source transaction of each change (message sinks)
+			b.Changes[i].Seq, b.Changes[i].Pos, b.Changes[i].Time = u.seq, u.pos, u.time
+		}
 	}
 	first := true
 	err := w.a.retry(ctx, "applying changes on the target", func() error {

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/godwit/godwit/api"
+	_ "github.com/godwit/godwit/endpoint/kafka"    // registers KAFKA sinks
 	_ "github.com/godwit/godwit/endpoint/mysql"    // registers MySQL-family data sources
 	_ "github.com/godwit/godwit/endpoint/postgres" // registers PostgreSQL data sources
 	"github.com/godwit/godwit/engine"

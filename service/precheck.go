@@ -97,7 +97,7 @@ func (s *Service) runPrecheck(ctx context.Context, p *model.Project) ([]endpoint
 		return connItems("SOURCE", err), nil
 	}
 	defer src.Close()
-	dst, err := endpoint.Open(ctx, *dds, endpoint.Options{MaxConns: 2})
+	dst, err := endpoint.Open(ctx, *dds, endpoint.Options{MaxConns: 2, Project: p})
 	if err != nil {
 		return connItems("DEST", err), nil
 	}

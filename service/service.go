@@ -59,10 +59,13 @@ func (s *Service) CreateDataSource(ctx context.Context, ds model.DataSource, ski
 		return "", errs.Invalid("host is required")
 	case ds.Port <= 0 || ds.Port > 65535:
 		return "", errs.Invalid("port %d is out of range 1..65535", ds.Port)
-	case ds.User == "":
+	case ds.User == "" && !endpoint.UserOptional(ds.Type):
 		return "", errs.Invalid("user is required")
 	}
 	if err := endpoint.CheckOptions(ds); err != nil {
+		return "", err
+	}
+	if err := endpoint.CheckDataSource(ds); err != nil {
 		return "", err
 	}
 	if !skipTest {
@@ -218,6 +221,12 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 	}
 	if src.ID == dst.ID {
 		return errs.Invalid("sourceEndpointId and sinkEndpointId are the same data source")
+	}
+	if err := endpoint.CheckProject(p, src.Type, dst.Type); err != nil {
+		return err
+	}
+	if err := mqSettingsOnlyForMQ(p, dst.Type); err != nil {
+		return err
 	}
 	rules := rulesFor(p, src.Type, dst.Type)
 	if err := rules.mapping("transferMapping.databases", p.TransferMapping.Databases); err != nil {

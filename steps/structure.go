@@ -27,6 +27,10 @@ import (
 // mapped view), or lies in a system or checkpoint schema, fails the step before any DDL
 // (errs.CodeTargetObject), whether or not precheck saw it.
 func Struct(ctx context.Context, env *Env) error {
+	if sl, ok := env.Sink.(endpoint.Schemaless); ok {
+		env.Logf(ctx, "INFO", "the target has no schema to create: %s", sl.SchemaNote())
+		return nil
+	}
 	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return err
@@ -170,6 +174,10 @@ func rewriteView(src endpoint.Endpoint, v plan.View, objs *plan.Plan) (string, e
 // PLANNED → FINISHED). CreateIndexes skips indexes that already exist, so the step is
 // resumable: a restart re-issues only what is missing.
 func Index(ctx context.Context, env *Env) error {
+	if sl, ok := env.Sink.(endpoint.Schemaless); ok {
+		env.Logf(ctx, "INFO", "the target has no indexes to create: %s", sl.SchemaNote())
+		return nil
+	}
 	objs, err := loadPlan(ctx, env)
 	if err != nil {
 		return err

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// TestUnservedDataSourceTypesAreRefused creates KAFKA data sources — a type
+// TestUnservedDataSourceTypesAreRefused creates KAFKA data sources — in this test binary (which
+// registers only the MySQL and PostgreSQL endpoints) a type
 // model knows but no registered endpoint serves — through the native, OMS and DRS shapes:
 // each is refused with PARAM_ERROR (DRS: a 400) naming the type, the native and OMS messages
 // list the supported types, and no data source is stored.

@@ -40,6 +40,9 @@ func (a *app) dsCreateCmd() *cobra.Command {
 			if req.Type == "POSTGRESQL" && !cmd.Flags().Changed("port") {
 				req.Port = 5432
 			}
+			if req.User == "" && req.Type != "KAFKA" { // a Kafka cluster without SASL has no user
+				return errors.New(`required flag(s) "db-user" not set`)
+			}
 			ds, err := a.client().CreateDataSource(cmd.Context(), req)
 			if err != nil {
 				return err
@@ -56,7 +59,7 @@ func (a *app) dsCreateCmd() *cobra.Command {
 	f.StringVar(&req.Type, "type", "MARIADB", "MYSQL, MARIADB, OB_MYSQL, TIDB, POSTGRESQL or KAFKA")
 	f.StringVar(&req.Host, "host", "127.0.0.1", "host")
 	f.IntVar(&req.Port, "port", 3306, "port (default 5432 for POSTGRESQL)")
-	f.StringVar(&req.User, "db-user", "", "database user (required)")
+	f.StringVar(&req.User, "db-user", "", "database user (required, except for KAFKA without SASL)")
 	f.StringVar(&req.Password, "db-password", "", "database password (prefer --password-stdin)")
 	f.BoolVar(&pwStdin, "password-stdin", false, "read the database password from the first line of stdin")
 	f.StringVar(&req.Schema, "schema", "", "default schema/database")
@@ -64,7 +67,6 @@ func (a *app) dsCreateCmd() *cobra.Command {
 	f.StringToStringVar(&req.Options, "option", nil, "driver option key=value (repeatable)")
 	f.BoolVar(&req.SkipConnectivityTest, "skip-test", false, "store without testing the connection")
 	_ = cmd.MarkFlagRequired("name")
-	_ = cmd.MarkFlagRequired("db-user")
 	return cmd
 }
 
