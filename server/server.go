@@ -20,6 +20,7 @@ import (
 	_ "github.com/godwit/godwit/endpoint/mysql" // registers MySQL-family data sources
 	"github.com/godwit/godwit/engine"
 	"github.com/godwit/godwit/meta/sqlite"
+	"github.com/godwit/godwit/metrics"
 	"github.com/godwit/godwit/secret"
 	"github.com/godwit/godwit/service"
 )
@@ -92,8 +93,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if version == "" {
 		version = "dev"
 	}
+	mx := metrics.New(svc, metrics.Options{Log: log})
 	h := api.New(svc, api.Config{Users: cfg.Users, Tokens: cfg.Tokens, AccessKeys: cfg.AccessKeys,
-		MaxBodyBytes: cfg.MaxBodyBytes, Version: version}, log)
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Metrics: mx.Handler(), Observe: mx.ObserveRequest}, log)
 	return &Server{store: store, eng: eng, svc: svc, handler: h, log: log}, nil
 }
 

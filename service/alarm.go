@@ -142,6 +142,7 @@ func (a *Alarms) Stats(projectID string) AlarmStats {
 	}
 	if st.alarming {
 		out.Target, out.AlarmContent = AlarmRuleSyncDelay, st.content
+		out.Active = []string{AlarmRuleSyncDelay}
 	}
 	return out
 }

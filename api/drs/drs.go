@@ -158,6 +158,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, e *errs.Erro
 	if len(msg) > 512 {
 		msg = msg[:509] + "..."
 	}
+	httpx.NoteError(r.Context(), e.Code)
 	httpx.WriteJSON(w, status, ErrorBody{ErrorCode: drsCode(e), ErrorMsg: msg})
 }
 
