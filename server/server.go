@@ -36,7 +36,10 @@ type Config struct {
 	// Alarms configures the sync-delay alarm evaluator (webhook, default threshold, hold
 	// time); it runs every Alarms.Interval once Start is called.
 	Alarms service.AlarmConfig
-	Log    *slog.Logger
+	// History configures the metric history sampler (interval, retention); it runs once
+	// Start is called.
+	History service.HistoryConfig
+	Log     *slog.Logger
 	// MaxBodyBytes limits request bodies (0 = the api default).
 	MaxBodyBytes int64
 	// Version is the binary's version, reported by /api/v1/health; "" means "dev" (what the
@@ -89,6 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir, NodeID: node})
 	svc := service.New(store, eng, log)
 	svc.SetAlarms(service.NewAlarms(cfg.Alarms, log))
+	svc.SetHistory(cfg.History)
 	version := cfg.Version
 	if version == "" {
 		version = "dev"
@@ -100,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 // Start resumes projects that were running when godwit last stopped and starts the alarm
-// evaluator.
+// evaluator and the metric history sampler.
 func (s *Server) Start(ctx context.Context) error {
 	if err := s.eng.Start(ctx); err != nil {
 		return err
@@ -108,9 +112,15 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.stopAlarms == nil {
 		actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		s.stopAlarms, s.alarmsDone = cancel, make(chan struct{})
+		histDone := make(chan struct{})
+		go func() {
+			defer close(histDone)
+			s.svc.RunHistory(actx)
+		}()
 		go func() {
 			defer close(s.alarmsDone)
 			s.svc.RunAlarms(actx)
+			<-histDone
 		}()
 	}
 	return nil

@@ -23,13 +23,14 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	alarms *Alarms
+	hist   *history // metric sampler (service/history.go); nil until SetHistory or the first sample
 }
 
 var _ API = (*Service)(nil)
 
 // New returns the service.
 func New(store meta.Store, eng *engine.Engine, log *slog.Logger) *Service {
-	return &Service{store: store, eng: eng, log: log, now: time.Now, alarms: NewAlarms(AlarmConfig{}, log)}
+	return &Service{store: store, eng: eng, log: log, now: time.Now, alarms: NewAlarms(AlarmConfig{}, log), hist: newHistory(HistoryConfig{})}
 }
 
 // SetAlarms replaces the alarm evaluator (configured by the server). Call before serving.
@@ -284,6 +285,7 @@ func (s *Service) view(ctx context.Context, p *model.Project) (*ProjectView, err
 			s.incrExtra(ctx, p, &v.Extra)
 		}
 	}
+	s.fillRates(v)
 	if s.alarms != nil {
 		st := s.alarms.Stats(p.ID)
 		if r, err := s.GetAlarmRule(ctx, p.ID); err == nil && r != nil && r.DelaySeconds > 0 {
