@@ -315,10 +315,17 @@ func (s *Service) ListProjects(ctx context.Context, f meta.ProjectFilter) ([]Pro
 
 // Steps returns the project's steps in order.
 func (s *Service) Steps(ctx context.Context, id string) ([]model.Step, error) {
-	if _, err := s.store.GetProject(ctx, id); err != nil {
+	p, err := s.store.GetProject(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.ListSteps(ctx, id)
+	steps, err := s.store.ListSteps(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &ProjectView{Project: *p, Steps: steps}
+	s.fillRates(v) // rates the sampler derived for steps that do not measure their own
+	return v.Steps, nil
 }
 
 // Progress summarises the project for DescribeProjectProgress and V3.3 progress.
