@@ -23,6 +23,7 @@ import (
 	"github.com/godwit/godwit/metrics"
 	"github.com/godwit/godwit/secret"
 	"github.com/godwit/godwit/service"
+	"github.com/godwit/godwit/web"
 )
 
 // Config configures a server.
@@ -99,7 +100,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	mx := metrics.New(svc, metrics.Options{Log: log})
 	h := api.New(svc, api.Config{Users: cfg.Users, Tokens: cfg.Tokens, AccessKeys: cfg.AccessKeys,
-		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Metrics: mx.Handler(), Observe: mx.ObserveRequest}, log)
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Metrics: mx.Handler(), Observe: mx.ObserveRequest,
+		Console: web.Handler()}, log)
 	return &Server{store: store, eng: eng, svc: svc, handler: h, log: log}, nil
 }
 
