@@ -112,6 +112,9 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	if s.stopAlarms == nil {
+		if err := s.svc.LoadAlarms(ctx); err != nil {
+			return err
+		}
 		actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		s.stopAlarms, s.alarmsDone = cancel, make(chan struct{})
 		histDone := make(chan struct{})
