@@ -127,3 +127,61 @@ func TestAlarmsSurviveRestart(t *testing.T) {
 		t.Fatalf("alarms still raised after the fix: %+v", v)
 	}
 }
+
+// TestBinlogPurgeAlarm: a paused project whose capture has been stopped for most of the
+// source's binlog retention raises BINLOG_PURGE (webhook, alarmStats); resuming clears it.
+func TestBinlogPurgeAlarm(t *testing.T) {
+	src := testenv.MariaDBT(t, testenv.MariaDBOptions{}) // private: its binlog retention is changed
+	dst := testenv.SharedMariaDB(t, "target")
+	s, err := src.DB("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := testenv.UniqueName("purge")
+	for _, q := range []string{"SET GLOBAL binlog_expire_logs_seconds = 4", "CREATE DATABASE " + db,
+		"CREATE TABLE " + db + ".t (id INT PRIMARY KEY, v INT)", "INSERT INTO " + db + ".t VALUES (1, 1), (2, 2)"} {
+		if _, err := s.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	incrDropLater(t, dst, db+"_t")
+	h := &hook{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e service.AlarmEvent
+		if b, _ := io.ReadAll(r.Body); json.Unmarshal(b, &e) == nil {
+			h.mu.Lock()
+			h.events = append(h.events, e)
+			h.mu.Unlock()
+		}
+	}))
+	defer hs.Close()
+	base, _ := openAt(t, t.TempDir(), service.AlarmConfig{Interval: 150 * time.Millisecond, WebhookURL: hs.URL})
+	sid, did := createDS(t, base, "s-"+db, src), createDS(t, base, "d-"+db, dst)
+	id := createProject(t, base, incrProjectBody("pg_"+db, sid, did, db, db+"_t", nil, nil))
+	if code, e := action(t, base, id, "start"); code != 200 {
+		t.Fatalf("start: %d %+v", code, e)
+	}
+	c := incrClient(base)
+	incrWaitStep(t, c, id, "INCR_TRANSFER", 2*time.Minute, "MONITORING")
+	if h.count(service.AlarmRuleLogPurge, "TRIGGERED") != 0 {
+		t.Fatal("BINLOG_PURGE raised while capture runs")
+	}
+	if code, e := action(t, base, id, "stop"); code != 200 {
+		t.Fatalf("stop: %d %+v", code, e)
+	}
+	stopped := time.Now()
+	waitUntil(t, "BINLOG_PURGE", 30*time.Second, func() bool { return h.count(service.AlarmRuleLogPurge, "TRIGGERED") == 1 })
+	if time.Since(stopped) < 3*time.Second {
+		t.Fatalf("BINLOG_PURGE raised %s after the stop, before 80%% of the 4 s retention", time.Since(stopped))
+	}
+	var v alarmView
+	native(t, base, "GET", "/api/v1/projects/"+id, nil, &v)
+	if !v.AlarmStats.Alarming || v.AlarmStats.Target == nil || *v.AlarmStats.Target != service.AlarmRuleLogPurge {
+		t.Fatalf("alarmStats = %+v", v.AlarmStats)
+	}
+	if code, e := action(t, base, id, "resume"); code != 200 {
+		t.Fatalf("resume: %d %+v", code, e)
+	}
+	waitUntil(t, "BINLOG_PURGE cleared", 30*time.Second, func() bool { return h.count(service.AlarmRuleLogPurge, "CLEARED") == 1 })
+}

@@ -26,7 +26,7 @@ const (
 )
 
 // alarmRules is the order rules are reported in (Target is the first active one).
-var alarmRules = []string{AlarmRuleProjectFailed, AlarmRuleStepFailed, AlarmRuleStoreRetention, AlarmRuleSyncDelay}
+var alarmRules = []string{AlarmRuleProjectFailed, AlarmRuleStepFailed, AlarmRuleLogPurge, AlarmRuleStoreRetention, AlarmRuleSyncDelay}
 
 // StoreRetentionAlarmRatio is the share of storeLogKeptHour the oldest unapplied change may
 // reach before CHANGE_STORE_RETENTION triggers: past it, retention will soon drop changes
@@ -76,6 +76,8 @@ type Alarms struct {
 
 	mu    sync.Mutex
 	state map[alarmKey]*alarmState
+
+	retention retentionCache // source log retention per project (alarm_binlog.go)
 }
 
 type alarmKey struct{ project, rule string }
@@ -332,6 +334,7 @@ func (s *Service) EvaluateAlarms(ctx context.Context) error {
 			limit := int64(float64(keep) * StoreRetentionAlarmRatio)
 			add(s.alarms.ObserveRule(v.ID, v.Name, AlarmRuleStoreRetention, keep > 0 && age >= limit, age, keep,
 				fmt.Sprintf("the oldest unapplied change is %d s old; the change store keeps %d s (storeLogKeptHour)", age, keep)))
+			add(s.observeLogPurge(ctx, v, now))
 		}
 	}
 	for k, doc := range s.alarms.dirtyStates() {
