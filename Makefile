@@ -66,7 +66,8 @@ vet:
 	$(GO) vet ./...
 
 test: deps vet
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@mkdir -p _artifacts
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -artifacts -outputdir $(CURDIR) ./... # screenshots etc. under _artifacts/
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '$(RACE_E2E)' ./engine/ ./e2e/
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)
