@@ -143,3 +143,37 @@ func TestMetricHistorySurvivesRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifierRatesInHistory: a full verification records its source and destination rates
+// (rows compared per second, and bytes estimated from the copy's row size) in the history.
+func TestVerifierRatesInHistory(t *testing.T) {
+	src := testenv.SharedMariaDB(t, "source")
+	dst := testenv.SharedMariaDB(t, "target")
+	base, _ := openAt(t, t.TempDir(), service.AlarmConfig{})
+	db := testenv.UniqueName("vrate")
+	seed(t, src, db, 0.1)
+	sid, did := createDS(t, base, "s-"+db, src), createDS(t, base, "d-"+db, dst)
+	incrDropLater(t, dst, db+"_t")
+	id := createProject(t, base, map[string]any{"name": "vr_" + db, "type": "MIGRATION", "sourceEndpointId": sid, "sinkEndpointId": did,
+		"transferMapping":      map[string]any{"mode": "SPECIFIC", "databases": []any{map[string]any{"name": db, "mappedName": db + "_t"}}},
+		"enableStructTransfer": true, "enableFullTransfer": true, "enableFullVerify": true,
+		"fullTransferConfig":   map[string]any{"fullVerifySpeedMode": "STEADY"}})
+	if code, e := action(t, base, id, "start"); code != 200 {
+		t.Fatalf("start: %d %+v", code, e)
+	}
+	if st := waitStatus(t, base, id, "FINISHED", "FAILED"); st != "FINISHED" {
+		t.Fatalf("project %s", st)
+	}
+	for _, m := range []string{"FULL_VERIFY_SOURCE_RPS", "FULL_VERIFY_DEST_RPS", "FULL_VERIFY_SOURCE_READ_IOPS"} {
+		h := history(t, base, id, "FULL_VERIFIER", m, "")
+		pos := 0
+		for _, p := range h.Points {
+			if p.V > 0 {
+				pos++
+			}
+		}
+		if pos == 0 {
+			t.Errorf("%s: no positive point in %d", m, len(h.Points))
+		}
+	}
+}
