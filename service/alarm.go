@@ -268,6 +268,21 @@ func (a *Alarms) Notify(ctx context.Context, ev *AlarmEvent) {
 // kindAlarmState is the OpsStore kind of persisted alarm states (id "<project>/<rule>").
 const kindAlarmState = "alarm_state"
 
+// forgetAlarms drops a deleted project's alarm states, in memory and stored.
+func (s *Service) forgetAlarms(ctx context.Context, projectID string) {
+	s.alarms.Forget(projectID)
+	objs, _, err := s.store.ListObjects(ctx, meta.ObjectFilter{Kind: kindAlarmState, ProjectID: projectID})
+	if err != nil {
+		s.log.Warn("listing the alarm states of a deleted project failed", "project", projectID, "err", err)
+		return
+	}
+	for _, o := range objs {
+		if err := s.store.DeleteObject(ctx, o.Kind, o.ID); err != nil {
+			s.log.Warn("deleting an alarm state failed", "id", o.ID, "err", err)
+		}
+	}
+}
+
 // LoadAlarms restores the persisted alarm states (call once before RunAlarms).
 func (s *Service) LoadAlarms(ctx context.Context) error {
 	objs, _, err := s.store.ListObjects(ctx, meta.ObjectFilter{Kind: kindAlarmState})

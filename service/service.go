@@ -419,5 +419,9 @@ func (s *Service) ReleaseProject(ctx context.Context, id string) error {
 
 // DeleteProject deletes an INIT or RELEASED project.
 func (s *Service) DeleteProject(ctx context.Context, id string) error {
-	return s.eng.DeleteProject(ctx, id)
+	if err := s.eng.DeleteProject(ctx, id); err != nil {
+		return err
+	}
+	s.forgetAlarms(ctx, id)
+	return nil
 }
