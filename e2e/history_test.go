@@ -157,7 +157,7 @@ func TestVerifierRatesInHistory(t *testing.T) {
 	id := createProject(t, base, map[string]any{"name": "vr_" + db, "type": "MIGRATION", "sourceEndpointId": sid, "sinkEndpointId": did,
 		"transferMapping":      map[string]any{"mode": "SPECIFIC", "databases": []any{map[string]any{"name": db, "mappedName": db + "_t"}}},
 		"enableStructTransfer": true, "enableFullTransfer": true, "enableFullVerify": true,
-		"fullTransferConfig":   map[string]any{"fullVerifySpeedMode": "STEADY"}})
+		"fullTransferConfig": map[string]any{"fullVerifySpeedMode": "STEADY"}})
 	if code, e := action(t, base, id, "start"); code != 200 {
 		t.Fatalf("start: %d %+v", code, e)
 	}
