@@ -46,6 +46,7 @@ deps:
 	command -v mariadb >/dev/null 2>&1 || need="$$need mariadb-client"; \
 	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need="$$need postgresql"; \
 	command -v gcc >/dev/null 2>&1 || need="$$need gcc libc6-dev"; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium chromium-driver"; \
 	if [ -n "$$need" ]; then \
 		need=$$(tr ' ' '\n' <<<"$$need" | sort -u | xargs); \
 		if [ "$$(id -u)" != 0 ]; then echo "deps: missing packages: $$need — run 'make deps' as root" >&2; exit 1; fi; \
@@ -65,7 +66,8 @@ vet:
 	$(GO) vet ./...
 
 test: deps vet
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@mkdir -p _artifacts
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -artifacts -outputdir $(CURDIR) ./... # screenshots etc. under _artifacts/
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '$(RACE_E2E)' ./engine/ ./e2e/
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)

@@ -44,6 +44,24 @@ type Config struct {
 	MaxBodyBytes int64            // 0 = DefaultMaxBodyBytes
 	Version      string           // reported by /api/v1/health
 	Metrics      http.Handler     // optional Prometheus handler at GET /metrics (authenticated)
+	// Observe, when set, is called once per request after it was answered (request metrics).
+	// It must be cheap and safe for concurrent use.
+	Observe func(Observation)
+	// Console, when set, serves the web console: GET / and GET /console/… (authenticated
+	// like the native API; a browser gets the Basic prompt). It is rendered from the native
+	// API, so a readonly caller can look but not act (api.go refuses its writes anyway).
+	Console http.Handler
+}
+
+// Observation describes one answered request. Route is the matched route pattern ("GET
+// /api/v1/projects/{id}"), "POST /api/v2 Action=<name>" for a known OMS action, "console"
+// for the web console and "other" for anything unrouted — a bounded set, fit for a metric
+// label. ErrorCode is the stable code of the error the request answered with ("" = none).
+type Observation struct {
+	Route     string
+	Status    int
+	ErrorCode string
+	Duration  time.Duration
 }
 
 // New returns the HTTP handler of every API shape. With no users and no tokens configured
@@ -60,19 +78,24 @@ func New(svc service.API, cfg Config, log *slog.Logger) http.Handler {
 	omsH := oms.New(svc, log)
 	omsH.Register(mux)
 	drs.New(svc, log).Register(mux)
+	if cfg.Console != nil {
+		mux.Handle("GET /{$}", cfg.Console)
+		mux.Handle("GET /console/", cfg.Console)
+	}
 	mux.HandleFunc("/", native.NotFound)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &server{mux: mux, oms: omsH, auth: newAuthenticator(cfg, log), limit: cfg.MaxBodyBytes, log: log}
+	return &server{mux: mux, oms: omsH, auth: newAuthenticator(cfg, log), limit: cfg.MaxBodyBytes, log: log, observe: cfg.Observe}
 }
 
 type server struct {
-	mux   *http.ServeMux
-	oms   *oms.Handler
-	auth  *authenticator
-	limit int64
-	log   *slog.Logger
+	observe func(Observation)
+	mux     *http.ServeMux
+	oms     *oms.Handler
+	auth    *authenticator
+	limit   int64
+	log     *slog.Logger
 }
 
 // shapeKind is the wire shape a path belongs to.
@@ -131,7 +154,8 @@ func mutating(r *http.Request) bool {
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rid := httpx.NewRequestID()
-	r = r.WithContext(httpx.WithRequest(r.Context(), rid, start))
+	ctx, note := httpx.WithErrorNote(httpx.WithRequest(r.Context(), rid, start))
+	r = r.WithContext(ctx)
 	w.Header().Set("X-Request-Id", rid)
 	rec := &recorder{ResponseWriter: w}
 	kind := shapeOf(r.URL.Path)
@@ -161,6 +185,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			attrs = append(attrs, "user", user)
 		}
 		s.log.Info("http request", attrs...)
+		if s.observe != nil {
+			s.observe(Observation{Route: routeOf(r, call), Status: rec.statusCode(), ErrorCode: note.Code, Duration: time.Since(start)})
+		}
 	}()
 
 	if e := httpx.CheckPath(r); e != nil {
@@ -214,6 +241,20 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(httpx.WithPrincipal(r.Context(), p))
 	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// routeOf names the route r was served by (see Observation.Route). The mux records the
+// matched pattern on the request it was handed, which is r by then.
+func routeOf(r *http.Request, call oms.Call) string {
+	switch {
+	case call.Known:
+		return "POST /api/v2 Action=" + call.Name
+	case r.Pattern == "GET /{$}" || r.Pattern == "GET /console/":
+		return "console"
+	case r.Pattern == "" || r.Pattern == "/" || r.Pattern == "/api/v1/":
+		return "other"
+	}
+	return r.Pattern
 }
 
 func truncate(s string, n int) string {

@@ -132,7 +132,8 @@ func Run(ctx context.Context, o Options) (sum *Summary, err error) {
 	if err != nil || o.Exit {
 		return sum, err
 	}
-	fmt.Fprintf(r.out, "\ngodwit keeps serving at %s — press Ctrl-C to stop and clean up.\n", sum.APIURL)
+	fmt.Fprintf(r.out, "\ngodwit keeps serving at %s — the console is at %s/ (user %s, password %s) — press Ctrl-C to stop and clean up.\n",
+		sum.APIURL, sum.APIURL, sum.User, sum.Password)
 	<-ctx.Done()
 	fmt.Fprintln(r.out, "stopping godwit and the demo databases…")
 	return sum, nil
@@ -202,6 +203,7 @@ func (r *runner) setup(ctx context.Context) error {
 	go func() { r.served <- r.http.Serve(ln) }()
 	r.c = client.New(r.url, client.Auth{User: r.user, Password: r.pw})
 	r.say("godwit API at %s/api/v1 (data dir %s)", r.url, r.dataDir)
+	r.say("web console: open %s/ in a browser (user %s, password %s) to watch the migration and the live incremental phase", r.url, r.user, r.pw)
 	return nil
 }
 

@@ -40,6 +40,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	var live struct {
 		project *client.Project
 		steps   []byte
+		console []byte
 		err     error
 	}
 	sum, err := demo.Run(ctx, demo.Options{
@@ -52,6 +53,9 @@ func TestDemoEndToEnd(t *testing.T) {
 			if live.err == nil {
 				live.steps, live.err = c.Do(ctx, http.MethodPost, "/api/v2?Action=DescribeProjectSteps",
 					[]byte(`{"id":"`+s.ProjectID+`"}`))
+			}
+			if live.err == nil { // the printed console URL serves the console
+				live.console, live.err = c.Do(ctx, http.MethodGet, "/", nil)
 			}
 		},
 	})
@@ -68,7 +72,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	if sum.CopyTime < time.Second || sum.RowsPerSecond <= 0 || sum.RowsPerSecond > float64(sum.RowsCopied) {
 		t.Fatalf("copy time %s, %f rows/s", sum.CopyTime, sum.RowsPerSecond)
 	}
-	if live.err != nil || live.project.Status != "FINISHED" || !strings.Contains(string(live.steps), `"FULL_VERIFIER"`) {
+	if live.err != nil || live.project.Status != "FINISHED" || !strings.Contains(string(live.steps), `"FULL_VERIFIER"`) ||
+		!strings.Contains(string(live.console), "godwit console") {
 		t.Fatalf("live API: %v, project %+v, steps %s", live.err, live.project, live.steps)
 	}
 	text := out.String()
@@ -76,6 +81,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		"step", "FULL_TRANSFER FINISHED 100%", "verify=CONSISTENT", "godwit demo summary",
 		"verification   CONSISTENT", "curl -u admin:" + sum.Password + " " + sum.APIURL + "/api/v1/projects/" + sum.ProjectID + "/steps",
 		"Action=DescribeProjectSteps",
+		"web console: open " + sum.APIURL + "/ in a browser (user admin, password " + sum.Password + ")",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q", want)

@@ -26,9 +26,10 @@ import (
 
 // Store is the metadata store.
 type Store interface {
-	VerifyStore // verification results and diffs (meta/verify.go)
-	OpsStore    // labels, alarms and other API-surface state (meta/ops.go)
-	LeaseStore  // project ownership and fenced writes (meta/lease.go)
+	VerifyStore  // verification results and diffs (meta/verify.go)
+	OpsStore     // labels, alarms and other API-surface state (meta/ops.go)
+	LeaseStore   // project ownership and fenced writes (meta/lease.go)
+	HistoryStore // metric history, bounded and downsampled (meta/history.go)
 
 	CreateDataSource(ctx context.Context, ds *model.DataSource) error // errs CodeDataSourceDup on name clash
 	GetDataSource(ctx context.Context, id string) (*model.DataSource, error)

@@ -22,8 +22,10 @@ import (
 	_ "github.com/godwit/godwit/endpoint/postgres" // registers PostgreSQL data sources
 	"github.com/godwit/godwit/engine"
 	"github.com/godwit/godwit/meta/sqlite"
+	"github.com/godwit/godwit/metrics"
 	"github.com/godwit/godwit/secret"
 	"github.com/godwit/godwit/service"
+	"github.com/godwit/godwit/web"
 )
 
 // Config configures a server.
@@ -37,7 +39,10 @@ type Config struct {
 	// Alarms configures the sync-delay alarm evaluator (webhook, default threshold, hold
 	// time); it runs every Alarms.Interval once Start is called.
 	Alarms service.AlarmConfig
-	Log    *slog.Logger
+	// History configures the metric history sampler (interval, retention); it runs once
+	// Start is called.
+	History service.HistoryConfig
+	Log     *slog.Logger
 	// MaxBodyBytes limits request bodies (0 = the api default).
 	MaxBodyBytes int64
 	// Version is the binary's version, reported by /api/v1/health; "" means "dev" (what the
@@ -93,27 +98,39 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	eng := engine.New(store, log, engine.Options{DataDir: cfg.DataDir, NodeID: node, TxnPartBytes: cfg.TxnPartBytes})
 	svc := service.New(store, eng, log)
 	svc.SetAlarms(service.NewAlarms(cfg.Alarms, log))
+	svc.SetHistory(cfg.History)
 	version := cfg.Version
 	if version == "" {
 		version = "dev"
 	}
+	mx := metrics.New(svc, metrics.Options{Log: log})
 	h := api.New(svc, api.Config{Users: cfg.Users, Tokens: cfg.Tokens, AccessKeys: cfg.AccessKeys,
-		MaxBodyBytes: cfg.MaxBodyBytes, Version: version}, log)
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Metrics: mx.Handler(), Observe: mx.ObserveRequest,
+		Console: web.Handler()}, log)
 	return &Server{store: store, eng: eng, svc: svc, handler: h, log: log}, nil
 }
 
 // Start resumes projects that were running when godwit last stopped and starts the alarm
-// evaluator.
+// evaluator and the metric history sampler.
 func (s *Server) Start(ctx context.Context) error {
 	if err := s.eng.Start(ctx); err != nil {
 		return err
 	}
 	if s.stopAlarms == nil {
+		if err := s.svc.LoadAlarms(ctx); err != nil {
+			return err
+		}
 		actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		s.stopAlarms, s.alarmsDone = cancel, make(chan struct{})
+		histDone := make(chan struct{})
+		go func() {
+			defer close(histDone)
+			s.svc.RunHistory(actx)
+		}()
 		go func() {
 			defer close(s.alarmsDone)
 			s.svc.RunAlarms(actx)
+			<-histDone
 		}()
 	}
 	return nil

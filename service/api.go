@@ -12,9 +12,10 @@ import (
 
 // API is the service contract the adapters depend on.
 type API interface {
-	VerifyAPI // verification runs and results (service/verify_api.go)
-	IncrAPI   // incremental sync status (service/incr_api.go)
-	OpsAPI    // labels, config updates, modify records, prechecks, alarms, adapter documents (service/ops_api.go)
+	VerifyAPI  // verification runs and results (service/verify_api.go)
+	IncrAPI    // incremental sync status (service/incr_api.go)
+	MonitorAPI // metric history (service/monitor_api.go)
+	OpsAPI     // labels, config updates, modify records, prechecks, alarms, adapter documents (service/ops_api.go)
 
 	// CreateDataSource validates ds, tests connectivity (unless skipTest) and stores it.
 	// Connectivity failures are errs with Code PARAM_ERROR and a message starting

@@ -149,4 +149,6 @@ type AlarmStats struct {
 	RuleToRecentlyTriggerCount map[string]int
 	AlarmContent               string
 	OpenMonitor                bool
+	// Active lists the rules triggered now (Target is the first of them).
+	Active []string
 }

@@ -23,13 +23,14 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	alarms *Alarms
+	hist   *history // metric sampler (service/history.go); nil until SetHistory or the first sample
 }
 
 var _ API = (*Service)(nil)
 
 // New returns the service.
 func New(store meta.Store, eng *engine.Engine, log *slog.Logger) *Service {
-	return &Service{store: store, eng: eng, log: log, now: time.Now, alarms: NewAlarms(AlarmConfig{}, log)}
+	return &Service{store: store, eng: eng, log: log, now: time.Now, alarms: NewAlarms(AlarmConfig{}, log), hist: newHistory(HistoryConfig{})}
 }
 
 // SetAlarms replaces the alarm evaluator (configured by the server). Call before serving.
@@ -296,6 +297,7 @@ func (s *Service) view(ctx context.Context, p *model.Project) (*ProjectView, err
 			s.incrExtra(ctx, p, &v.Extra)
 		}
 	}
+	s.fillRates(v)
 	if s.alarms != nil {
 		st := s.alarms.Stats(p.ID)
 		if r, err := s.GetAlarmRule(ctx, p.ID); err == nil && r != nil && r.DelaySeconds > 0 {
@@ -325,10 +327,17 @@ func (s *Service) ListProjects(ctx context.Context, f meta.ProjectFilter) ([]Pro
 
 // Steps returns the project's steps in order.
 func (s *Service) Steps(ctx context.Context, id string) ([]model.Step, error) {
-	if _, err := s.store.GetProject(ctx, id); err != nil {
+	p, err := s.store.GetProject(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.ListSteps(ctx, id)
+	steps, err := s.store.ListSteps(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &ProjectView{Project: *p, Steps: steps}
+	s.fillRates(v) // rates the sampler derived for steps that do not measure their own
+	return v.Steps, nil
 }
 
 // Progress summarises the project for DescribeProjectProgress and V3.3 progress.
@@ -422,5 +431,9 @@ func (s *Service) ReleaseProject(ctx context.Context, id string) error {
 
 // DeleteProject deletes an INIT or RELEASED project.
 func (s *Service) DeleteProject(ctx context.Context, id string) error {
-	return s.eng.DeleteProject(ctx, id)
+	if err := s.eng.DeleteProject(ctx, id); err != nil {
+		return err
+	}
+	s.forgetAlarms(ctx, id)
+	return nil
 }

@@ -78,6 +78,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	route("POST /v5/{project_id}/jobs/{job_id}/stop", h.stopJob)
 	route("POST /v5/{project_id}/jobs/batch-stop", h.batchStop)
 	route("GET /v5/{project_id}/jobs/{job_id}/actions", h.showActions)
+	route("GET /v5/{project_id}/jobs/{job_id}/monitor-data", h.showMonitorData)
 	notFound := func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, http.StatusNotFound, errs.New(errs.KindNotFound, CodeUnsupported,
 			"no DRS v5 operation "+r.Method+" "+r.URL.Path, "godwit serves the DRS v5 migration-job operations; see docs/API-COMPAT.md."))
@@ -158,6 +159,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, e *errs.Erro
 	if len(msg) > 512 {
 		msg = msg[:509] + "..."
 	}
+	httpx.NoteError(r.Context(), e.Code)
 	httpx.WriteJSON(w, status, ErrorBody{ErrorCode: drsCode(e), ErrorMsg: msg})
 }
 

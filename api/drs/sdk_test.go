@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +192,22 @@ func TestHuaweiSDKDrivesAJob(t *testing.T) {
 	}
 	if pi := p.Job.ProgressInfo; *pi.Progress != "100" || *pi.TaskMode != "FULL_TRANS" || *pi.TransferStatus != "FULL_TRANSFER_COMPLETE" {
 		t.Fatalf("progress_info = %+v", pi)
+	}
+	// ShowMonitorData: the rows moved are the source's rows, read by the test.
+	md, err := c.ShowMonitorData(&model.ShowMonitorDataRequest{JobId: id})
+	if err != nil {
+		t.Fatalf("ShowMonitorData: %v", err)
+	}
+	var srcRows int64
+	for _, tab := range []string{"orders", "items"} {
+		var n int64
+		if err := sdb.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+tab).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		srcRows += n
+	}
+	if md.TransLines == nil || *md.TransLines != strconv.FormatInt(srcRows, 10) || md.IsSrcNormal == nil || !*md.IsSrcNormal || md.UpdateTime == nil {
+		t.Fatalf("ShowMonitorData = %+v, want trans_lines %d", md, srcRows)
 	}
 	tdb := dstDB(t, dst, db)
 	for tab, key := range map[string]string{"orders": "id", "items": "k"} {

@@ -198,6 +198,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, e *errs.Erro
 	if params == nil {
 		params = map[string]string{}
 	}
+	httpx.NoteError(r.Context(), e.Code)
 	httpx.WriteJSON(w, status, Problem{
 		Error:     ProblemError{Code: e.Code, Message: e.Message, Advice: e.Advice, Params: params},
 		RequestID: httpx.RequestID(r.Context()),

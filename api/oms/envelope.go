@@ -69,6 +69,7 @@ func publicError(log *slog.Logger, r *http.Request, err error) *errs.Error {
 // 401/403/413/500 for the transport-level failures the root handler detects).
 func WriteError(w http.ResponseWriter, r *http.Request, status int, e *errs.Error) {
 	rid := httpx.RequestID(r.Context())
+	httpx.NoteError(r.Context(), e.Code)
 	code, msg, adv := e.Code, topMessage(e), e.Advice
 	detail := shape.NewErrorDetail(e.Code, e.Message, e.Advice, e.Params, rid)
 	env := Envelope{
@@ -96,6 +97,7 @@ type EnvelopeV33 struct {
 // WriteV33Error writes e in the V3.3 envelope with HTTP status.
 func WriteV33Error(w http.ResponseWriter, r *http.Request, status int, e *errs.Error) {
 	code, msg := e.Code, topMessage(e)
+	httpx.NoteError(r.Context(), e.Code)
 	httpx.WriteJSON(w, status, EnvelopeV33{
 		Code: &code, Message: &msg, Advice: nilIfEmpty(e.Advice),
 		RequestID: httpx.RequestID(r.Context()), Cost: httpx.Elapsed(r.Context()),

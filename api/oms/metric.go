@@ -7,6 +7,7 @@ import (
 
 	"github.com/godwit/godwit/errs"
 	"github.com/godwit/godwit/model"
+	"github.com/godwit/godwit/service"
 )
 
 type stepMetricRequest struct {
@@ -17,31 +18,6 @@ type stepMetricRequest struct {
 	BeginTimestamp int64  `json:"beginTimestamp"`
 	EndTimestamp   int64  `json:"endTimestamp"`
 	MaxPointNum    int    `json:"maxPointNum"`
-}
-
-// metricSource maps (step, metricType) to the step-info value that carries it.
-var metricSource = map[string]map[string]func(*model.StepInfo) *int64{
-	"FULL_TRANSFER": {
-		"RPS":               func(i *model.StepInfo) *int64 { return i.DstRps },
-		"IOPS":              func(i *model.StepInfo) *int64 { return i.DstIops },
-		"SOURCE_READ_TIME":  func(i *model.StepInfo) *int64 { return i.SrcRt },
-		"SOURCE_SLICE_TIME": func(*model.StepInfo) *int64 { return nil },
-		"SINK_EXECUTE_TIME": func(i *model.StepInfo) *int64 { return i.DstRt },
-	},
-	"FULL_VERIFIER": {
-		"FULL_VERIFY_SOURCE_RPS":       func(i *model.StepInfo) *int64 { return i.SrcRps },
-		"FULL_VERIFY_SOURCE_READ_IOPS": func(i *model.StepInfo) *int64 { return i.SrcIops },
-		"FULL_VERIFY_DEST_RPS":         func(i *model.StepInfo) *int64 { return i.DstRps },
-		"FULL_VERIFY_DEST_READ_IOPS":   func(i *model.StepInfo) *int64 { return i.DstIops },
-	},
-	"INCR_TRANSFER": {
-		"DELAY": nil, "IOPS": func(i *model.StepInfo) *int64 { return i.DstIops }, "RPS": func(i *model.StepInfo) *int64 { return i.DstRps },
-		"SINK_COMMIT_TIME": func(*model.StepInfo) *int64 { return nil }, "SINK_EXECUTE_TIME": func(i *model.StepInfo) *int64 { return i.DstRt },
-	},
-	"REVERSE_INCR_TRANSFER": {
-		"DELAY": nil, "IOPS": func(i *model.StepInfo) *int64 { return i.DstIops }, "RPS": func(i *model.StepInfo) *int64 { return i.DstRps },
-		"SINK_COMMIT_TIME": func(*model.StepInfo) *int64 { return nil }, "SINK_EXECUTE_TIME": func(i *model.StepInfo) *int64 { return i.DstRt },
-	},
 }
 
 type dataPoint struct {
@@ -61,9 +37,24 @@ type stepMetric struct {
 	Metrics        []metricSeries `json:"metrics"`
 }
 
-// describeProjectStepMetric answers with the step's latest measured value as the one data
-// point (godwit keeps the current rates per step, not a time series), when it falls in the
-// requested window.
+// omsMetricSteps are the steps DescribeProjectStepMetric serves (oms-v2.md §6.7).
+var omsMetricSteps = map[string]bool{"FULL_TRANSFER": true, "INCR_TRANSFER": true, "FULL_VERIFIER": true, "REVERSE_INCR_TRANSFER": true}
+
+// omsMetricTypes are the OMS metric types of a step: the service's history types without
+// godwit's own (ROWS, PROGRESS).
+func omsMetricTypes(step string) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range service.StepMetricTypes[model.StepName(step)] {
+		if t != service.MetricRows && t != service.MetricProgress {
+			out[t] = true
+		}
+	}
+	return out
+}
+
+// describeProjectStepMetric answers a series of the step from the metric history (sampled
+// every few seconds while the step runs, downsampled as it ages), at most maxPointNum points
+// (default 360), aggregated per bucket with aggregator when more are stored.
 func (h *Handler) describeProjectStepMetric(w http.ResponseWriter, r *http.Request, body []byte) error {
 	var req stepMetricRequest
 	if e := Decode(body, &req); e != nil {
@@ -74,7 +65,7 @@ func (h *Handler) describeProjectStepMetric(w http.ResponseWriter, r *http.Reque
 	switch {
 	case trimmed(req.ProjectID) == "":
 		return errs.Invalid("projectId is required")
-	case metricSource[step] == nil:
+	case !omsMetricSteps[step]:
 		return errs.Invalid("stepName must be FULL_TRANSFER, INCR_TRANSFER, FULL_VERIFIER or REVERSE_INCR_TRANSFER, got %q", req.StepName)
 	case agg != "AVG" && agg != "NONE":
 		return errs.Invalid("aggregator must be AVG or NONE, got %q", req.Aggregator)
@@ -83,29 +74,21 @@ func (h *Handler) describeProjectStepMetric(w http.ResponseWriter, r *http.Reque
 	case req.MaxPointNum != 0 && (req.MaxPointNum < 5 || req.MaxPointNum > 10080):
 		return errs.Invalid("maxPointNum must be between 5 and 10080, got %d", req.MaxPointNum)
 	}
-	get, ok := metricSource[step][mt]
-	if !ok {
+	if !omsMetricTypes(step)[mt] {
 		return errs.Invalid("metricType %q is not a metric of step %s", req.MetricType, step)
 	}
-	v, err := h.svc.GetProject(r.Context(), trimmed(req.ProjectID))
+	q := service.MetricQuery{ProjectID: trimmed(req.ProjectID), Step: model.StepName(step), Metric: mt,
+		MaxPoints: req.MaxPointNum, Aggregator: agg}
+	if req.EndTimestamp > 0 {
+		q.From, q.To = time.Unix(req.BeginTimestamp, 0), time.Unix(req.EndTimestamp, 0)
+	}
+	ser, err := h.svc.MetricHistory(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	series := metricSeries{Name: mt, Tags: map[string]string{"projectId": v.ID, "stepName": step}, DataPoints: []dataPoint{}}
-	now := time.Now()
-	inWindow := req.EndTimestamp == 0 || (now.Unix() >= req.BeginTimestamp && now.Unix()-60 <= req.EndTimestamp)
-	for i := range v.Steps {
-		st := &v.Steps[i]
-		if string(st.Name) != step || !inWindow {
-			continue
-		}
-		val := v.Extra.SyncDelay
-		if get != nil {
-			val = get(&st.Info)
-		}
-		if val != nil {
-			series.DataPoints = append(series.DataPoints, dataPoint{Timestamp: now.UnixMilli(), Value: float64(*val)})
-		}
+	series := metricSeries{Name: mt, Tags: map[string]string{"projectId": ser.ProjectID, "stepName": step}, DataPoints: make([]dataPoint, 0, len(ser.Points))}
+	for _, p := range ser.Points {
+		series.DataPoints = append(series.DataPoints, dataPoint{Timestamp: p.Time, Value: p.Value})
 	}
 	writeOK(w, r, stepMetric{Aggregator: agg, Metrics: []metricSeries{series}}, nil)
 	return nil

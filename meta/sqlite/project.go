@@ -222,7 +222,7 @@ func (s *Store) DeleteProject(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ProjectNotFound(id)
 		}
-		for _, t := range []string{"steps", "chunks", "tables_state", "state", "logs", "verify_runs"} {
+		for _, t := range []string{"steps", "chunks", "tables_state", "state", "logs", "verify_runs", "metric_points"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE project_id = ?", id); err != nil {
 				return dbErr("delete project "+t, err)
 			}

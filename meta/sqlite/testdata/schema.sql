@@ -1,4 +1,4 @@
--- migrations applied: 1,10,20,30,40
+-- migrations applied: 1,10,20,30,40,50
 
 -- table chunks on chunks
 CREATE TABLE chunks (
@@ -51,6 +51,21 @@ CREATE TABLE logs (
 
 -- index logs_project_time on logs
 CREATE INDEX logs_project_time ON logs (project_id, time);
+
+-- table metric_points on metric_points
+CREATE TABLE metric_points (
+    project_id TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    metric     TEXT NOT NULL,
+    res        INTEGER NOT NULL,
+    ts         INTEGER NOT NULL,  -- unix milliseconds
+    value      REAL NOT NULL,
+    n          INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (project_id, step, metric, res, ts)
+) WITHOUT ROWID;
+
+-- index metric_points_age on metric_points
+CREATE INDEX metric_points_age ON metric_points (res, ts);
 
 -- table ops_objects on ops_objects
 CREATE TABLE ops_objects (
