@@ -22,6 +22,7 @@ package capture
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +59,10 @@ type Config struct {
 	// Plan loads the persisted plan; capture calls it once it is under way (after Detach)
 	// and keeps the changes of the tables the plan's selector wants.
 	Plan func(ctx context.Context) (*plan.Plan, error)
+	// Marker, when set, is the loop marker table of the endpoint captured
+	// (endpoint.LoopMarker): a transaction touching it was applied by godwit (the other
+	// stream of the project) and is dropped whole, never stored — no echo, no loop.
+	Marker *endpoint.TableName
 }
 
 // Run records P0 on its first run (the source log position before the full copy starts,
@@ -94,6 +99,10 @@ func Run(ctx context.Context, c Config) error {
 		return err
 	}
 	sel := pl.Selector(c.Project.TransferMapping)
+	want := sel.Want
+	if m := c.Marker; m != nil {
+		want = func(db, name string) bool { return isMarker(m, db, name) || sel.Want(db, name) }
+	}
 	keep := time.Duration(c.Project.IncrTransferConfig.StoreLogKeptHour) * time.Hour
 	stop := make(chan struct{})
 	defer close(stop)
@@ -108,7 +117,18 @@ func Run(ctx context.Context, c Config) error {
 		sh.Streaming.Store(true)
 		started := time.Now()
 		b := newPullBatcher(sh)
-		err := rd.StreamChanges(ctx, from, sel.Want, b.add)
+		add := b.add
+		if m := c.Marker; m != nil {
+			add = func(t *change.Txn) error {
+				if marked(m, t) {
+					// Stored without its events: the position still advances (the
+					// replayer's applied position reaches every sampled log position).
+					t.Events = nil
+				}
+				return b.add(t)
+			}
+		}
+		err := rd.StreamChanges(ctx, from, want, add)
 		if ferr := b.close(); ferr != nil && err == nil {
 			err = ferr
 		}
@@ -273,4 +293,20 @@ func (b *pullBatcher) close() error {
 	defer b.mu.Unlock()
 	b.flushLocked()
 	return b.err
+}
+
+// isMarker reports whether db.name is the loop marker table (names compared as the
+// MySQL family and PostgreSQL fold unquoted identifiers: case-insensitively).
+func isMarker(m *endpoint.TableName, db, name string) bool {
+	return strings.EqualFold(m.Schema, db) && strings.EqualFold(m.Name, name)
+}
+
+// marked reports whether t wrote the loop marker table: a transaction godwit applied.
+func marked(m *endpoint.TableName, t *change.Txn) bool {
+	for i := range t.Events {
+		if e := &t.Events[i]; e.Op != change.OpDDL && isMarker(m, e.Schema, e.Table) {
+			return true
+		}
+	}
+	return false
 }
