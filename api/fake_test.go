@@ -23,7 +23,8 @@ import (
 type fakeService struct {
 	service.VerifyAPI // nil: the fake does not implement verification; calls panic (recovered as 500)
 	service.IncrAPI
-	service.OpsAPI // nil: ops actions are tested over the real service (api/realsvc, api/drs)
+	service.OpsAPI    // nil: ops actions are tested over the real service (api/realsvc, api/drs)
+	service.SwitchAPI // nil: switchover is tested over the real service (e2e)
 
 	mu        sync.Mutex
 	clock     time.Time
