@@ -119,39 +119,38 @@ func AppSwitch(ctx context.Context, env *Env) error {
 
 func isLeaseErr(err error) bool { return errs.As(err).Code == errs.CodeLeaseLost }
 
-// switchReady checks the readiness gates: the forward stream is MONITORING and the last
-// full verification (when enabled) is CONSISTENT.
+// switchReady checks the readiness gates: INCR_TRANSFER reached MONITORING (it caught up
+// once and runs), its current delay is within the catch-up budget, and the last full
+// verification (when enabled) is CONSISTENT.
 func switchReady(ctx context.Context, env *Env) error {
-	var ap stream.ApplyStatus
-	ok, err := state.GetJSON(ctx, env.Store, env.Project.ID, forward(env).Keys.Apply, &ap)
+	list, err := env.Store.ListSteps(ctx, env.Project.ID)
 	if err != nil {
 		return err
 	}
-	if !ok || ap.Phase != "MONITORING" {
-		phase := "not started"
-		if ok {
-			phase = ap.Phase
-		}
-		return errs.New(errs.KindState, errs.CodeSwitchLag,
-			fmt.Sprintf("incremental sync is %s, not MONITORING", phase),
-			"Wait until INCR_TRANSFER is MONITORING (caught up) and ask again.").With("gate", "lag")
+	var ap stream.ApplyStatus
+	if _, err := state.GetJSON(ctx, env.Store, env.Project.ID, forward(env).Keys.Apply, &ap); err != nil {
+		return err
 	}
-	if env.Project.EnableFullVerify {
-		list, err := env.Store.ListSteps(ctx, env.Project.ID)
-		if err != nil {
-			return err
-		}
-		for _, s := range list {
-			if s.Name == model.StepFullVerify && s.Info.VerifyResult != ResultConsistent {
-				res := s.Info.VerifyResult
-				if res == "" {
-					res = string(s.Status)
-				}
-				return errs.New(errs.KindState, errs.CodeSwitchState,
-					fmt.Sprintf("the full verification is %s, not CONSISTENT", res),
-					"Correct the differences (the verification lists them with correction SQL), verify again and ask for the switchover again.").
-					With("gate", "verify")
+	budget := time.Duration(env.Project.SwitchoverConfig.Normalized().CatchUpSeconds) * time.Second
+	for _, s := range list {
+		switch {
+		case s.Name == model.StepIncr && s.Status != model.StepMonitoring:
+			return errs.New(errs.KindState, errs.CodeSwitchLag,
+				fmt.Sprintf("INCR_TRANSFER is %s, not MONITORING", s.Status),
+				"Wait until incremental sync has caught up (MONITORING) and ask again.").With("gate", "lag")
+		case s.Name == model.StepIncr && time.Duration(ap.DelayMillis)*time.Millisecond > budget:
+			return errs.New(errs.KindState, errs.CodeSwitchLag,
+				fmt.Sprintf("incremental sync is %d ms behind, more than the catch-up budget %s", ap.DelayMillis, budget),
+				"Wait until the delay is lower (or raise switchoverConfig.catchUpSeconds) and ask again.").With("gate", "lag")
+		case s.Name == model.StepFullVerify && env.Project.EnableFullVerify && s.Info.VerifyResult != ResultConsistent:
+			res := s.Info.VerifyResult
+			if res == "" {
+				res = string(s.Status)
 			}
+			return errs.New(errs.KindState, errs.CodeSwitchState,
+				fmt.Sprintf("the full verification is %s, not CONSISTENT", res),
+				"Correct the differences (the verification lists them with correction SQL), verify again and ask for the switchover again.").
+				With("gate", "verify")
 		}
 	}
 	return nil
@@ -173,6 +172,11 @@ func runSwitch(ctx context.Context, env *Env, cfg model.SwitchoverConfig, st *mo
 	beacon, err := sourceSink(ctx, env, env.Project.ID+".switch")
 	if err != nil {
 		return err
+	}
+	if _, err := beacon.Acknowledged(ctx); err != nil { // creates the checkpoint table, before the fence
+		return errs.New(errs.KindState, errs.CodeSwitchFence, "preparing the checkpoint table on the source failed: "+errs.As(err).FullMessage(),
+			"godwit's source account needs to create and write the checkpoint schema on the source (the reverse stream writes there too).").
+			With("gate", "fence").Wrap(err)
 	}
 	*st = model.SwitchState{Phase: model.SwitchFencing, RequestID: st.RequestID, FenceMode: cfg.FenceMode}
 	env.Logf(ctx, "INFO", "switchover started: fencing the source (%s)", cfg.FenceMode)
