@@ -121,6 +121,19 @@ func TestSwitchoverAndReverse(t *testing.T) {
 		t.Fatalf("FULL_VERIFIER not CONSISTENT:\n%s", incrDescribe(c, id))
 	}
 
+	// Precheck checked the target's binlog too (reverse sync captures it).
+	pcl, err := c.Precheck(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, it := range pcl.Items {
+		found = found || it.Name == "DestDbBinlogFormat" && it.Status == "PASSED"
+	}
+	if !found {
+		t.Fatalf("precheck has no PASSED DestDbBinlogFormat item: %+v", pcl.Items)
+	}
+
 	// 2. A difference on a key the source changed after the verification: the gate refuses.
 	mustExecDB(t, sapp, "UPDATE acct SET v = 777 WHERE id = 1")
 	waitValue(t, droot, "SELECT v FROM "+name+".acct WHERE id = 1", 777)
