@@ -25,6 +25,7 @@ type fakeService struct {
 	service.IncrAPI
 	service.MonitorAPI // nil: metric history is tested over the real service
 	service.OpsAPI     // nil: ops actions are tested over the real service (api/realsvc, api/drs)
+	service.SwitchAPI  // nil: switchover is tested over the real service (e2e)
 
 	mu        sync.Mutex
 	clock     time.Time

@@ -23,6 +23,7 @@ package capture
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,10 @@ type Config struct {
 	// Plan loads the persisted plan; capture calls it once it is under way (after Detach)
 	// and keeps the changes of the tables the plan's selector wants.
 	Plan func(ctx context.Context) (*plan.Plan, error)
+	// Marker, when set, is the loop marker table of the endpoint captured
+	// (endpoint.LoopMarker): a transaction touching it was applied by godwit (the other
+	// stream of the project) and is dropped whole, never stored — no echo, no loop.
+	Marker *endpoint.TableName
 }
 
 // Run records P0 on its first run (the source log position before the full copy starts,
@@ -95,6 +100,10 @@ func Run(ctx context.Context, c Config) error {
 		return err
 	}
 	sel := pl.Selector(c.Project.TransferMapping)
+	want := sel.Want
+	if m := c.Marker; m != nil {
+		want = func(db, name string) bool { return isMarker(m, db, name) || sel.Want(db, name) }
+	}
 	keep := time.Duration(c.Project.IncrTransferConfig.StoreLogKeptHour) * time.Hour
 	stop := make(chan struct{})
 	defer close(stop)
@@ -117,7 +126,10 @@ func Run(ctx context.Context, c Config) error {
 		if trim != nil {
 			add = trim.wrap(add)
 		}
-		err = rd.StreamChanges(ctx, from, sel.Want, add)
+		if m := c.Marker; m != nil {
+			add = markerFilter(m, add)
+		}
+		err = rd.StreamChanges(ctx, from, want, add)
 		if ferr := b.close(); ferr != nil && err == nil {
 			err = ferr
 		}
@@ -282,4 +294,43 @@ func (b *pullBatcher) close() error {
 	defer b.mu.Unlock()
 	b.flushLocked()
 	return b.err
+}
+
+// isMarker reports whether db.name is the loop marker table (names compared as the
+// MySQL family and PostgreSQL fold unquoted identifiers: case-insensitively).
+func isMarker(m *endpoint.TableName, db, name string) bool {
+	return strings.EqualFold(m.Schema, db) && strings.EqualFold(m.Name, name)
+}
+
+// markerFilter stores the transactions godwit itself applied (they write the other stream's
+// checkpoint row, the marker) without their events: the position still advances (the
+// replayer's applied position reaches every sampled log position) and nothing is echoed
+// back. A large transaction arrives in parts; the sinks write the checkpoint row first, so it
+// is in the first part, and every later part of a marked transaction is emptied too. An
+// emptied part's Offset is moved to its end, so that a restart inside it (partTrim, which
+// runs after this filter on the same parts) counts the events it stands for.
+func markerFilter(m *endpoint.TableName, add func(*change.Txn) error) func(*change.Txn) error {
+	inMarked := false // the previous part was of a marked transaction with more to come
+	return func(t *change.Txn) error {
+		if (inMarked && t.Offset > 0) || marked(m, t) {
+			if t.More || t.Offset > 0 {
+				t.Offset += uint64(len(t.Events))
+			}
+			t.Events = nil
+			inMarked = t.More
+		} else {
+			inMarked = false
+		}
+		return add(t)
+	}
+}
+
+// marked reports whether t wrote the loop marker table: a transaction godwit applied.
+func marked(m *endpoint.TableName, t *change.Txn) bool {
+	for i := range t.Events {
+		if e := &t.Events[i]; e.Op != change.OpDDL && isMarker(m, e.Schema, e.Table) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/godwit/godwit/change"
 	"github.com/godwit/godwit/changestore"
+	"github.com/godwit/godwit/endpoint"
 	"github.com/godwit/godwit/errs"
 )
 
@@ -64,5 +65,28 @@ func TestPartTrim(t *testing.T) {
 	tr3 := &partTrim{txid: "X", have: 5}
 	if err := tr3.wrap(func(*change.Txn) error { t.Fatal("stored"); return nil })(rowsTxn("X", 0, false, 0, 1)); errs.As(err).Code != errs.CodeIncrStore {
 		t.Fatalf("a shorter transaction: %v", err)
+	}
+}
+
+// TestMarkerFilterParts: every part of a transaction godwit applied (its first part writes
+// the marker table) is stored empty with its Offset at its end, so a restart inside it counts
+// its events; the next transaction is kept whole.
+func TestMarkerFilterParts(t *testing.T) {
+	m := &endpoint.TableName{Schema: "ck", Name: "checkpoint"}
+	var got []*change.Txn
+	add := markerFilter(m, func(t *change.Txn) error { got = append(got, t); return nil })
+	first := rowsTxn("X", 0, true, 1, 2)
+	first.Events = append([]change.Event{{Op: change.OpInsert, Schema: "ck", Table: "checkpoint", Columns: []string{"stream"}, After: change.Row{"s"}}}, first.Events...)
+	for _, in := range []*change.Txn{first, rowsTxn("X", 3, true, 3, 4), rowsTxn("X", 5, false, 5), rowsTxn("Y", 0, false, 9)} {
+		if err := add(in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 4 || got[0].Events != nil || got[0].Offset != 3 || got[1].Events != nil || got[1].Offset != 5 ||
+		got[2].Events != nil || got[2].Offset != 6 || len(got[3].Events) != 1 {
+		for _, g := range got {
+			t.Logf("%s offset %d more %v events %d", g.TxID, g.Offset, g.More, len(g.Events))
+		}
+		t.Fatal("marked parts not emptied, or the next transaction lost")
 	}
 }

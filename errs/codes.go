@@ -95,3 +95,17 @@ func LeaseLost(projectID string, token int64) *Error {
 		"Another godwit node runs the project now; this node stopped its run. Nothing to do unless that node is unexpected.").
 		With("id", projectID)
 }
+
+// Switchover gates (TRANSFER_APP_SWITCH). Each refusal names its gate in Params["gate"]
+// (fence, lag, diff, verify, state) and leaves the source un-fenced.
+const (
+	// CodeSwitchFence: the source could not be fenced, or it accepted a write after the fence.
+	CodeSwitchFence = "GODWIT-SWITCH-0001"
+	// CodeSwitchLag: the target did not catch up with the fenced source in time.
+	CodeSwitchLag = "GODWIT-SWITCH-0002"
+	// CodeSwitchDiff: the final check found rows that differ between source and target.
+	CodeSwitchDiff = "GODWIT-SWITCH-0003"
+	// CodeSwitchState: the switchover cannot be asked for now (step not reached, verification
+	// not CONSISTENT, incremental sync not MONITORING, a switch in progress).
+	CodeSwitchState = "GODWIT-SWITCH-0004"
+)

@@ -63,6 +63,8 @@ type Project struct {
 	FullTransferConfig        FullTransferConfig   `json:"fullTransferConfig"`
 	IncrTransferConfig        IncrTransferConfig   `json:"incrTransferConfig"`
 	ReverseIncrTransferConfig IncrTransferConfig   `json:"reverseIncrTransferConfig"`
+	// SwitchoverConfig configures TRANSFER_APP_SWITCH (a godwit extension).
+	SwitchoverConfig SwitchoverConfig `json:"switchoverConfig"`
 
 	// Desired is the state the user last asked for (RUNNING after start/resume,
 	// SUSPEND after stop). The engine uses it at boot to resume what was running.

@@ -93,6 +93,9 @@ type StepInfo struct {
 	// bytes moved so far.
 	RemainingSeconds *int64 `json:"remainingSeconds,omitempty"`
 	ProcessedBytes   *int64 `json:"processedBytes,omitempty"`
+
+	// Switch is TRANSFER_APP_SWITCH's state (phase, positions, downtime, last refusal).
+	Switch *SwitchState `json:"switch,omitempty"`
 }
 
 // EnabledSteps lists the steps a project runs, in order, with their 1-based order numbers.

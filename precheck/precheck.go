@@ -63,7 +63,8 @@ func Run(ctx context.Context, in Input) ([]endpoint.CheckItem, error) {
 		items = append(items, got...)
 	}
 	if pc, ok := in.Sink.(endpoint.Prechecker); ok {
-		got, err := pc.Precheck(ctx, endpoint.PrecheckRequest{Side: "DEST", Tables: dstTables})
+		// With reverse sync the target's change log is captured too: its binlog settings count.
+		got, err := pc.Precheck(ctx, endpoint.PrecheckRequest{Side: "DEST", Tables: dstTables, NeedChangeLog: p.EnableReverseIncrTransfer})
 		if err != nil {
 			return nil, err
 		}

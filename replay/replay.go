@@ -89,6 +89,10 @@ type Config struct {
 	// Verify starts incremental verification for the run (ended with its ctx); nil, or a
 	// nil verifier, when off.
 	Verify func(ctx context.Context) (*verify.IncrVerifier, error)
+	// Derived: Plan is derived from the project's plan (the reverse stream's, see
+	// plan.Plan.Reversed) and must never be re-resolved or persisted: a change that would
+	// need a new plan version fails the stream instead.
+	Derived bool
 }
 
 // Run applies the stream's change store to the sink from P0 on, in parallel by key, and
@@ -134,10 +138,17 @@ type applier struct {
 	queued  atomic.Int64  // estimated bytes sent to workers and not yet applied (bounded by incrQueueBytes)
 	failed  chan error    // a worker failed (cap len(workers))
 	pending map[string]pendingKey
-	savedAt time.Time     // last saveCommon (dispatcher goroutine only)
-	iv      *incrVerifier // incremental verification; nil when off
-	rows    *rate.Limiter
-	bytes   *rate.Limiter
+	savedAt time.Time // last saveCommon (dispatcher goroutine only)
+	// dataSeq is the last dispatched seq of a transaction with events and savedData the
+	// dataSeq the last persisted common checkpoint covered (dispatcher goroutine only): an
+	// idle stream whose new transactions are all empty (other tables' writes, or the other
+	// stream's marked transactions, see capture.Config.Marker) moves its checkpoints in
+	// memory only, so two streams of a project never echo checkpoint writes to each other.
+	dataSeq, savedData uint64
+	iv                 *incrVerifier // incremental verification; nil when off
+	derived            bool          // Config.Derived
+	rows               *rate.Limiter
+	bytes              *rate.Limiter
 
 	appliedCP endpoint.Checkpoint // the lowest checkpoint at start (the replay start)
 
@@ -182,7 +193,7 @@ func newApplier(ctx context.Context, c Config) (*applier, func(), error) {
 	cfg := c.Project.IncrTransferConfig
 	a := &applier{host: c.Host, project: c.Project, store: c.Store, source: c.Source, now: c.Now, verify: c.Verify,
 		cfg: cfg, sink: c.Sink, ddl: c.DDL, rd: c.Reader, tr: tr, srcRd: c.Schema, plan: c.Plan, sel: c.Plan.Selector(c.Project.TransferMapping),
-		fw: c.Stream, stream: c.Stream.ID, types: map[string]bool{},
+		fw: c.Stream, stream: c.Stream.ID, types: map[string]bool{}, derived: c.Derived,
 		tables: map[string]*tableInfo{}, notify: make(chan struct{}, 1),
 		pending: map[string]pendingKey{}, stats: map[string]*stream.TableCounts{}}
 	for _, t := range cfg.RecordTypeWhiteList {
@@ -381,11 +392,21 @@ func (a *applier) saveCommon(ctx context.Context) {
 			return // never move a checkpoint back
 		}
 	}
+	if a.dataSeq <= a.savedData {
+		// Only empty transactions since the last save: nothing to persist (a replay after a
+		// crash re-reads them, which writes nothing).
+		for _, w := range a.workers {
+			w.committed.Store(max(w.committed.Load(), cp.Seq))
+		}
+		a.sh.Applied.Store(cp.Seq)
+		return
+	}
 	cps := make([]endpoint.Checkpoint, len(a.workers))
 	for i := range cps {
 		cps[i] = endpoint.Checkpoint{Worker: i, Seq: cp.Seq, Pos: cp.Pos, Time: cp.Time}
 	}
 	if err := a.sink.Acknowledge(ctx, cps); err == nil {
+		a.savedData = a.dataSeq
 		for _, w := range a.workers {
 			w.committed.Store(max(w.committed.Load(), cp.Seq))
 		}
@@ -430,6 +451,9 @@ func (a *applier) dispatch(ctx context.Context, t *change.Txn) error {
 	}
 	if len(t.Events) == 1 && t.Events[0].Op == change.OpDDL {
 		return a.applyDDL(ctx, t)
+	}
+	if len(t.Events) > 0 {
+		a.dataSeq = t.Seq
 	}
 	safe := t.Seq <= a.hw
 	if !safe && !a.pastP1 { // positions only grow: once past P1, no need to compare again

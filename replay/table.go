@@ -84,6 +84,10 @@ func (a *applier) table(ctx context.Context, ev *change.Event) (*tableInfo, erro
 // refreshPlan re-resolves the given source tables into a new plan version (see
 // plan.Plan.Refresh) and drops the per-table cache.
 func (a *applier) refreshPlan(ctx context.Context, tables []endpoint.TableName, reason string) error {
+	if a.derived {
+		return errs.New(errs.KindState, errs.CodeIncrApply, "the stream's plan is derived from the project's and cannot change ("+reason+")",
+			"Apply the schema change on both sides by hand; the reverse stream moves the tables the forward plan lists.")
+	}
 	var np *plan.Plan
 	err := a.retry(ctx, "re-resolving the plan", func() error {
 		var err error

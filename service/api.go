@@ -16,6 +16,7 @@ type API interface {
 	IncrAPI    // incremental sync status (service/incr_api.go)
 	MonitorAPI // metric history (service/monitor_api.go)
 	OpsAPI     // labels, config updates, modify records, prechecks, alarms, adapter documents (service/ops_api.go)
+	SwitchAPI  // switchover and reverse sync (service/switch.go)
 
 	// CreateDataSource validates ds, tests connectivity (unless skipTest) and stores it.
 	// Connectivity failures are errs with Code PARAM_ERROR and a message starting

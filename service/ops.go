@@ -155,6 +155,12 @@ func (s *Service) AdvanceProject(ctx context.Context, id string) (model.StepName
 		}
 		return model.StepPrecheck, nil
 	case model.StatusRunning:
+		// TRANSFER_APP_SWITCH is godwit's one manual gate: advancing it asks for the switchover.
+		if model.StepName(v.Extra.RunningStep) == model.StepAppSwitch {
+			if _, err := s.Switchover(ctx, id, model.SwitchNow); err != nil {
+				return "", err
+			}
+		}
 		return model.StepName(v.Extra.RunningStep), nil
 	}
 	return "", errs.IllegalState(id, "advance", string(v.Status), "INIT or RUNNING")

@@ -19,8 +19,8 @@ type OpsAPI interface {
 	// starts, so a change reaches a running project when its current step (re)starts.
 	UpdateProjectConfig(ctx context.Context, id string, u ConfigUpdate) error
 	// AdvanceProject moves a project to its next step: an INIT project is started (the first
-	// step is returned); a RUNNING project has no manual gates in godwit, so its running step
-	// is returned unchanged.
+	// step is returned); on a RUNNING project waiting in TRANSFER_APP_SWITCH it asks for
+	// the switchover (Switchover SWITCH); otherwise the running step is returned unchanged.
 	AdvanceProject(ctx context.Context, id string) (model.StepName, error)
 
 	// CreateModifyRecord adds databases/tables to a project's mapping. When the project is

@@ -196,6 +196,9 @@ func (s *Service) validateProject(ctx context.Context, p *model.Project) error {
 	if err := validateIncr(&p.IncrTransferConfig); err != nil {
 		return err
 	}
+	if err := validateSwitch(p); err != nil {
+		return err
+	}
 	if !(p.EnableStructTransfer || p.EnableFullTransfer || p.EnableIncrTransfer || p.EnableFullVerify || p.EnableReverseIncrTransfer) {
 		return errs.Invalid("the project enables no step: set at least one of enableStructTransfer, enableFullTransfer, enableIncrTransfer, enableFullVerify")
 	}

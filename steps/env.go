@@ -39,6 +39,8 @@ func Registry() map[model.StepName]Func {
 		model.StepFullVerify:  Verify,
 		model.StepIncrLogPull: IncrLogPull,
 		model.StepIncr:        Incr,
+		model.StepAppSwitch:   AppSwitch,
+		model.StepReverseIncr: ReverseIncr,
 	}
 }
 
@@ -48,13 +50,13 @@ func Registry() map[model.StepName]Func {
 // After a restart the engine relaunches a continuous step whose status is DetachedStatus
 // in the background straight away.
 func Continuous(name model.StepName) bool {
-	return name == model.StepIncrLogPull || name == model.StepIncr
+	return name == model.StepIncrLogPull || name == model.StepIncr || name == model.StepReverseIncr
 }
 
 // DetachedStatus is the status a continuous step shows once detached: the log pull is
 // FINISHED (as OMS shows it, capture goes on behind it) and INCR_TRANSFER is MONITORING.
 func DetachedStatus(name model.StepName) model.StepStatus {
-	if name == model.StepIncr {
+	if name == model.StepIncr || name == model.StepReverseIncr {
 		return model.StepMonitoring
 	}
 	return model.StepFinished

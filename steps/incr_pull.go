@@ -24,7 +24,14 @@ func IncrLogPull(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
+	// With reverse sync the source also receives the reverse stream's writes: the forward
+	// capture drops the transactions carrying its marker (no loop).
+	var marker *endpoint.TableName
+	if lm, ok := env.Source.(endpoint.LoopMarker); ok && env.Project.EnableReverseIncrTransfer {
+		m := lm.MarkerTable(reverseCheckpointSchema(env.Project))
+		marker = &m
+	}
 	return capture.Run(ctx, capture.Config{Project: env.Project, Stream: forward(env), Streams: env.Streams,
-		Store: env.Store, Host: env, Log: env.Log, Now: env.Now, Reader: rd,
+		Store: env.Store, Host: env, Log: env.Log, Now: env.Now, Reader: rd, Marker: marker,
 		Plan: func(ctx context.Context) (*plan.Plan, error) { return loadPlan(ctx, env) }})
 }

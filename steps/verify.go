@@ -3,12 +3,14 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/godwit/godwit/copier"
 	"github.com/godwit/godwit/meta"
 	"github.com/godwit/godwit/model"
 	"github.com/godwit/godwit/state"
+	"github.com/godwit/godwit/stream"
 	"github.com/godwit/godwit/verify"
 )
 
@@ -53,6 +55,9 @@ func Verify(ctx context.Context, env *Env) error {
 		return err
 	}
 	if runID == nil {
+		if err := noteVerifyFrom(ctx, env); err != nil {
+			return err
+		}
 		runID = []byte(model.NewID("vr"))
 		if err := env.Store.PutState(ctx, pid, state.VerifyRun, runID); err != nil {
 			return err
@@ -130,4 +135,17 @@ func putVerifyTableStates(ctx context.Context, env *Env, runID string) error {
 		}
 	}
 	return nil
+}
+
+// noteVerifyFrom records the forward stream's applied seq as a new verification run starts
+// (state.VerifyFromSeq): the switchover's final check re-compares the keys changed after it.
+func noteVerifyFrom(ctx context.Context, env *Env) error {
+	if !env.Project.EnableIncrTransfer {
+		return nil
+	}
+	var ap stream.ApplyStatus
+	if _, err := state.GetJSON(ctx, env.Store, env.Project.ID, forward(env).Keys.Apply, &ap); err != nil {
+		return err
+	}
+	return env.Store.PutState(ctx, env.Project.ID, state.VerifyFromSeq, []byte(strconv.FormatUint(ap.AppliedSeq, 10)))
 }

@@ -20,6 +20,7 @@ import (
 //	terminate        end the job (stop + release)
 //	create_compare   record a comparison answered from FULL_VERIFIER → ?type=compare&…
 //	cancel_compare   cancel a recorded comparison
+//	switchover       the forward switchover (TRANSFER_APP_SWITCH; SWITCH_OVER in available_actions)
 //	set_writable     the target is always writable under godwit (is_writable=success)
 //	cloud_connection connectivity of the target → ?type=cloud_connection&query_id=
 //
@@ -93,6 +94,11 @@ func (h *Handler) act(ctx context.Context, r *http.Request, d *jobDoc, a ActionR
 		}
 		if !found {
 			return "", invalid("comparison %s does not exist", strconvQuote(*p.CompareTaskParam.CompareTaskID))
+		}
+		d.Queries[qid] = query{Kind: "other"}
+	case "switchover":
+		if err := h.switchover(ctx, d); err != nil {
+			return "", err
 		}
 		d.Queries[qid] = query{Kind: "other"}
 	case "set_writable":

@@ -556,6 +556,6 @@ func (h *Handler) showActions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, map[string]any{"job_action": actionsFor(JobStatus(v, d.Ended))})
+	writeJSON(w, map[string]any{"job_action": switchActions(actionsFor(JobStatus(v, d.Ended)), v)})
 	return nil
 }

@@ -176,7 +176,7 @@ func renderExtra(v *service.ProjectView) *ExtraInfo {
 		RunningProgress:          clampPercent(x.RunningProgress),
 		MonitoringIncr:           x.MonitoringIncr,
 		Subtopics:                []string{},
-		ReverseSubtopics:         []string{},
+		ReverseSubtopics:         reverseSubtopics(v),
 		SourceStoreKeptHour:      v.IncrTransferConfig.StoreLogKeptHour,
 		SyncDelay:                x.SyncDelay,
 		SyncDelaySampleTimestamp: x.SyncDelaySample,
@@ -260,4 +260,15 @@ func connExtra(ds *model.DataSource) map[string]any {
 		}
 	}
 	return nil
+}
+
+// reverseSubtopics names the reverse stream once REVERSE_INCR_TRANSFER started (its change
+// store's subtopic, "<project>.reverse"); empty before.
+func reverseSubtopics(v *service.ProjectView) []string {
+	for _, s := range v.Steps {
+		if s.Name == model.StepReverseIncr && s.Status != model.StepInit {
+			return []string{v.ID + ".reverse"}
+		}
+	}
+	return []string{}
 }

@@ -29,6 +29,7 @@ type ProjectRequest struct {
 	IncrTransferConfig        model.IncrTransferConfig   `json:"incrTransferConfig"`
 	EnableReverseIncrTransfer bool                       `json:"enableReverseIncrTransfer"`
 	ReverseIncrTransferConfig model.IncrTransferConfig   `json:"reverseIncrTransferConfig"`
+	SwitchoverConfig          model.SwitchoverConfig     `json:"switchoverConfig"` // godwit extension
 }
 
 // MaxLabels is the OMS limit on labelIds.
@@ -68,5 +69,6 @@ func (r *ProjectRequest) ToModel(owner string) (model.Project, *errs.Error) {
 		FullTransferConfig: r.FullTransferConfig, EnableIncrTransfer: r.EnableIncrTransfer,
 		EnableIncrVerify: r.EnableIncrVerify, IncrTransferConfig: r.IncrTransferConfig,
 		EnableReverseIncrTransfer: r.EnableReverseIncrTransfer, ReverseIncrTransferConfig: r.ReverseIncrTransferConfig,
+		SwitchoverConfig: r.SwitchoverConfig,
 	}, nil
 }

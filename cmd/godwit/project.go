@@ -16,7 +16,7 @@ import (
 func (a *app) projectCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "project", Aliases: []string{"p"}, Short: "Manage migration and sync projects"}
 	cmd.AddCommand(a.projectCreateCmd(), a.projectListCmd(), a.projectShowCmd(), a.projectStepsCmd(),
-		a.projectProgressCmd(), a.projectLogsCmd(), a.projectPrecheckCmd(), a.projectWatchCmd())
+		a.projectProgressCmd(), a.projectLogsCmd(), a.projectPrecheckCmd(), a.projectWatchCmd(), a.projectSwitchoverCmd())
 	type action func(*client.Client, context.Context, string) (*client.Project, error)
 	for _, x := range []struct {
 		name, short string

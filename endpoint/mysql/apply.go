@@ -115,6 +115,12 @@ func (e *Endpoint) Apply(ctx context.Context, b *endpoint.ApplyBatch) (endpoint.
 		return res, apply.Err("beginning a transaction", err)
 	}
 	defer tx.Rollback()
+	// The checkpoint row comes first: it is the marker by which the other stream's capture
+	// recognises this transaction as godwit's (no loops), and a capture that receives a large
+	// transaction in parts must see the marker in the first part.
+	if _, err := tx.ExecContext(ctx, checkpointUpsert(b.Schema, b.Stream, b.CP)); err != nil {
+		return res, apply.Err("saving the checkpoint", err)
+	}
 	if b.Safe || b.Policy == "overwrite" || b.Policy == "" {
 		err = apply.Upserts(ctx, tx, b.Changes)
 	} else {
@@ -122,9 +128,6 @@ func (e *Endpoint) Apply(ctx context.Context, b *endpoint.ApplyBatch) (endpoint.
 	}
 	if err != nil {
 		return res, err
-	}
-	if _, err := tx.ExecContext(ctx, checkpointUpsert(b.Schema, b.Stream, b.CP)); err != nil {
-		return res, apply.Err("saving the checkpoint", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return res, apply.Err("committing", err)

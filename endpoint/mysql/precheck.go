@@ -22,7 +22,7 @@ var pcDestPrivs = []string{"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "AL
 // Checks that fail are items (FAILED or ALARM), not errors; the error is non-nil only when
 // the server cannot be reached or queried. Items, by name (prefix Source or Dest per side):
 // DbConnectivity, DbVersion, DbPrivileges; for a source also TablesExist and TablesWithoutKey,
-// and with NeedChangeLog DbServerId, DbBinlog, DbBinlogFormat, DbBinlogRowImage,
+// and with NeedChangeLog (the source with incremental sync, the target with reverse sync) DbServerId, DbBinlog, DbBinlogFormat, DbBinlogRowImage,
 // DbBinlogRowMetadata, DbBinlogRetention, DbGtid; for a destination TablesExist (ALARM when
 // the existing tables are empty, FAILED when they hold rows; the caller decides whether a
 // non-empty target is allowed; FAILED and not skippable when a name is taken by a view, a
@@ -64,6 +64,9 @@ func (e *Endpoint) Precheck(ctx context.Context, req endpoint.PrecheckRequest) (
 	}
 	if err := e.pcDestTables(ctx, req.Tables, add); err != nil {
 		return nil, err
+	}
+	if req.NeedChangeLog { // reverse sync captures the target's log
+		pcBinlog(vars, e.mariadb, add)
 	}
 	if strings.EqualFold(vars["local_infile"], "ON") || vars["local_infile"] == "1" {
 		add("DbLocalInfile", endpoint.CheckPassed, true, "local_infile is ON", "")
