@@ -162,8 +162,9 @@ func diffProject(t *testing.T, got, want model.Project) {
 	t.FailNow()
 }
 
-// TestGoldenProjectDocument: the projects.doc JSON in testdata/project_v1.json reads back as
-// the fully populated literal, and writing the literal stores exactly that document.
+// TestGoldenProjectDocument: writing the fully populated literal stores exactly the document in
+// testdata/project_v2.json (v2: with switchoverConfig), and both that document and the one an
+// older version wrote (testdata/project_v1.json, without it) read back as the literal.
 func TestGoldenProjectDocument(t *testing.T) {
 	ctx := context.Background()
 	want := goldenProject()
@@ -179,19 +180,21 @@ func TestGoldenProjectDocument(t *testing.T) {
 	if desired != string(model.StatusSuspend) {
 		t.Fatalf("desired column = %q", desired)
 	}
-	checkGolden(t, "project_v1.json", indentJSON(t, []byte(doc)))
-	if doc != compactJSON(t, readGolden(t, "project_v1.json")) {
+	checkGolden(t, "project_v2.json", indentJSON(t, []byte(doc)))
+	if doc != compactJSON(t, readGolden(t, "project_v2.json")) {
 		t.Fatalf("stored document is not the compact form of the golden file:\n%s", doc)
 	}
 
-	// Decode: a row holding the golden document (written with raw SQL) reads back field by field.
-	s2, path2 := newStore(t)
-	insertRawProject(t, rawDB(t, path2), want.ID, "RUNNING", "SUSPEND", compactJSON(t, readGolden(t, "project_v1.json")))
-	got, err := s2.GetProject(ctx, want.ID)
-	if err != nil {
-		t.Fatal(err)
+	// Decode: a row holding a golden document (written with raw SQL) reads back field by field.
+	for _, file := range []string{"project_v2.json", "project_v1.json"} {
+		s2, path2 := newStore(t)
+		insertRawProject(t, rawDB(t, path2), want.ID, "RUNNING", "SUSPEND", compactJSON(t, readGolden(t, file)))
+		got, err := s2.GetProject(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diffProject(t, *got, want)
 	}
-	diffProject(t, *got, want)
 }
 
 // goldenSteps are step rows covering every StepInfo and StepError field, a step without an
