@@ -5,9 +5,10 @@
 # never forced here) it fails them.
 #
 # Race detector: -race slows the database-heavy packages 5-10x on a 2-core machine and would
-# blow the 9 minute budget, so `make test` runs every package once without -race and then the
-# pure, fast packages (RACE_PKGS: no database, in-memory or httptest only) again with -race,
-# and the lifecycle concurrency tests (RACE_E2E) with -race against real servers.
+# blow the 9 minute budget, so `make test` runs every package once without -race and, at the
+# same time, the pure, fast packages (RACE_PKGS: no database, in-memory or httptest only)
+# again with -race, the lifecycle concurrency tests (RACE_E2E) with -race against real
+# servers, and each fuzz target for FUZZSHORT.
 # Override, e.g. `make test RACE_PKGS=./...` on a big machine.
 
 SHELL := /bin/bash
@@ -22,7 +23,7 @@ FUZZTIME ?= 15s
 FUZZSHORT ?= 3s # per fuzz target in `make test`
 LDFLAGS ?= -X main.version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build deps demo test vet fuzz bench soak clean
+.PHONY: help build deps demo test test-all test-race test-race-e2e test-fuzz vet fuzz bench soak clean
 
 help:
 	@echo "make build   build $(BIN)"
@@ -65,12 +66,23 @@ demo: deps build
 vet:
 	$(GO) vet ./...
 
+# The four parts run at once (make -j, output grouped per part): the e2e package is the long
+# pole of test-all and mostly waits on its servers, so the race and fuzz parts run beside it.
 test: deps vet
+	@$(MAKE) --no-print-directory -j4 --output-sync=target test-all test-race test-race-e2e test-fuzz
+
+test-all:
 	@mkdir -p _artifacts
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -artifacts -outputdir $(CURDIR) ./... # screenshots etc. under _artifacts/
+
+test-race:
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+
+test-race-e2e:
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '$(RACE_E2E)' ./engine/ ./e2e/
-	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)
+
+test-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)
 
 # fuzz runs each Fuzz target on its own (go test -fuzz accepts one target per package run).
 # Go 1.26's fuzz coordinator can report "context deadline exceeded" as a failure when
